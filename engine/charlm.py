@@ -1,0 +1,134 @@
+"""Character-level language model: embedding → stacked RNN/GRU/LSTM → linear head.
+
+The lecture's vanilla RNN writes ``h_t = tanh(U x_t + W h_{t-1} + b)`` and ``o_t = V h_t + c``.
+Here ``x_t`` is a learned embedding of character ``t`` (``self.embed``), the recurrence is any of
+RNN/GRU/LSTM (fused ``torch.nn`` modules by default, the from-scratch cells of
+:mod:`engine.cells` with ``fused=False``), and ``self.head`` is ``o_t = V h_t + c``
+(``head.weight`` is ``V``, ``head.bias`` is ``c``). ``softmax(o_t)`` is the distribution of the
+next character.
+
+Worked example::
+
+    >>> from engine.charlm import CharLM, CharLMConfig
+    >>> from engine.data import CharVocab
+    >>> vocab = CharVocab.from_text("to be or not to be")
+    >>> model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=32, n_embd=16), vocab)
+    >>> idx = vocab.tensor("to be")[None]            # (B=1, T=5)
+    >>> logits, loss, hidden = model(idx, idx)        # logits (1, 5, V); hidden = (h, c), each (1, 1, 32)
+    >>> logits.shape
+    torch.Size([1, 5, 8])
+
+Generation carries ``hidden``: each new character is one step of the recurrence, O(1) in the
+length of what was already written (the prefix is never re-run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from engine.cells import make_rnn
+from engine.checkpoint import register_model
+from engine.data.text import CharVocab
+
+__all__ = ["CharLM", "CharLMConfig"]
+
+CELLS = ("rnn", "gru", "lstm")
+
+
+@dataclass
+class CharLMConfig:
+    vocab_size: int
+    cell: str = "lstm"  # rnn | gru | lstm
+    fused: bool = True  # torch.nn.{RNN,GRU,LSTM} (fast) or engine.cells (the lecture's equations)
+    peephole: bool = False  # LSTM peephole connections (from-scratch cells only)
+    n_layer: int = 2
+    n_hidden: int = 512
+    n_embd: int = 64
+    dropout: float = 0.2  # on the embedding output, between layers, and before the head
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.vocab_size < 2:
+            raise ValueError("vocab_size must be >= 2")
+        if min(self.n_layer, self.n_hidden, self.n_embd) < 1:
+            raise ValueError("n_layer, n_hidden and n_embd must be >= 1")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        if self.peephole and (self.fused or self.cell != "lstm"):
+            raise ValueError("peephole connections need cell='lstm' and fused=False")
+
+
+@register_model("charlm")
+class CharLM(nn.Module):
+    config_class = CharLMConfig
+
+    def __init__(self, config: CharLMConfig, vocab: CharVocab | None = None):
+        super().__init__()
+        if vocab is not None and len(vocab) != config.vocab_size:
+            raise ValueError(f"vocab has {len(vocab)} symbols but config.vocab_size={config.vocab_size}")
+        self.config = config
+        self.vocab = vocab
+        self.embed = nn.Embedding(config.vocab_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.rnn = make_rnn(config.cell, config.n_embd, config.n_hidden, num_layers=config.n_layer,
+                            dropout=config.dropout if config.n_layer > 1 else 0.0,
+                            fused=config.fused, peephole=config.peephole)
+        self.head = nn.Linear(config.n_hidden, config.vocab_size)  # o_t = V h_t + c
+
+    # ------------------------------------------------------------------ checkpoint hooks
+    @classmethod
+    def from_checkpoint(cls, config: CharLMConfig, meta: dict) -> CharLM:
+        chars = meta.get("vocab")
+        return cls(config, CharVocab(chars) if chars else None)
+
+    def checkpoint_meta(self) -> dict:
+        return {"vocab": self.vocab.chars} if self.vocab is not None else {}
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # ------------------------------------------------------------------ model
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, hidden: Any = None):
+        """``idx`` (B, T) → ``(logits (B, T, V), loss or None, hidden)``; loss is mean nats/char."""
+        x = self.drop(self.embed(idx))  # (B, T, E)
+        out, hidden = self.rnn(x, hidden)  # (B, T, H)
+        logits = self.head(self.drop(out))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
+        return logits, loss, hidden
+
+    @torch.no_grad()
+    def step(self, token: torch.Tensor, hidden: Any = None) -> tuple[torch.Tensor, Any]:
+        """One step of the recurrence: ``token`` (B,) → next-char logits (B, V) and the new hidden."""
+        logits, _, hidden = self(token[:, None], None, hidden)
+        return logits[:, -1], hidden
+
+    @torch.no_grad()
+    def prime(self, text: str, batch_size: int = 1) -> tuple[torch.Tensor, Any, torch.Tensor]:
+        """Run the prime text once; returns (last token (B,), hidden before it, encoded prime).
+
+        The hidden state returned has consumed everything *except* the last character, so
+        feeding that character to :meth:`step` gives the first new character's distribution.
+        An empty prime starts as if after a line break (or from the first symbol if the
+        vocabulary has no newline).
+        """
+        vocab = self._need_vocab()
+        device = self.head.weight.device
+        ids = vocab.encode(text) if text else [vocab.encode("\n")[0] if "\n" in vocab else 1]
+        prefix = torch.tensor(ids, dtype=torch.long, device=device)[None].expand(batch_size, -1)
+        hidden = None
+        if prefix.size(1) > 1:
+            _, _, hidden = self(prefix[:, :-1], None, None)
+        return prefix[:, -1], hidden, prefix[0]
+
+    def _need_vocab(self) -> CharVocab:
+        if self.vocab is None:
+            raise ValueError("this CharLM has no vocabulary attached; pass vocab= when constructing it")
+        return self.vocab

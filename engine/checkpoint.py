@@ -1,0 +1,293 @@
+"""Checkpoint I/O: the one place that reads and writes model and trainer state.
+
+A checkpoint is a folder::
+
+    model.safetensors     the model's state dict (fp32, or fp16 for shipped models)
+    config.json           {"kind", "config", "meta" (vocab, metrics, provenance, ...)}
+    trainer.safetensors   optional: optimizer/scheduler/RNG/hidden-state tensors, for resuming
+    trainer.json          optional: the non-tensor part of that state (step, best loss, ...)
+
+Nothing is ever pickled: tensors go to safetensors, everything else to JSON, so loading an
+untrusted checkpoint cannot run code. Folders are written atomically: into a temporary
+sibling, then swapped in with renames, so a crash mid-write leaves the previous checkpoint.
+
+``load_pretrained(name_or_path)`` is the one way in for models: a name under ``pretrained/``
+or a checkpoint folder path; the model class comes from the registry filled by
+``@register_model("kind")``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+__all__ = [
+    "CheckpointError",
+    "register_model",
+    "save_checkpoint",
+    "read_checkpoint",
+    "load_model",
+    "load_pretrained",
+    "list_pretrained",
+    "pack_state",
+    "unpack_state",
+    "PRETRAINED_DIR",
+]
+
+FORMAT = "rnnlab-checkpoint"
+VERSION = 1
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+_REGISTRY: dict[str, type] = {}
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder is missing, incomplete, or not an RNN Lab checkpoint."""
+
+
+def register_model(kind: str) -> Callable[[type], type]:
+    """Class decorator: ``@register_model("charlm")`` makes ``load_pretrained`` able to build it.
+
+    The class needs a ``config`` dataclass attribute, a ``config_class`` class attribute, and a
+    constructor ``cls(config, **meta_kwargs)`` or a ``from_checkpoint(config, meta)`` classmethod.
+    """
+
+    def wrap(cls: type) -> type:
+        cls.kind = kind
+        _REGISTRY[kind] = cls
+        return cls
+
+    return wrap
+
+
+# ----------------------------------------------------------------------------- nested state <-> tensors
+def pack_state(obj: Any) -> tuple[dict[str, torch.Tensor], Any]:
+    """Split a nested structure into (flat tensors, JSON skeleton). Inverse: :func:`unpack_state`.
+
+    Handles what optimizer/scheduler/RNG states contain: dicts (any key type), lists, tuples,
+    tensors, numpy arrays, numbers, strings, None.
+    """
+    tensors: dict[str, torch.Tensor] = {}
+
+    def walk(o: Any) -> Any:
+        if isinstance(o, torch.Tensor):
+            key = f"t{len(tensors)}"
+            tensors[key] = o.detach().cpu().contiguous()
+            return {"__tensor__": key}
+        if isinstance(o, np.ndarray):
+            key = f"t{len(tensors)}"
+            tensors[key] = torch.from_numpy(np.ascontiguousarray(o))
+            return {"__ndarray__": key}
+        if isinstance(o, dict):
+            return {"__dict__": [[walk(k), walk(v)] for k, v in o.items()]}
+        if isinstance(o, tuple):
+            return {"__tuple__": [walk(v) for v in o]}
+        if isinstance(o, list):
+            return [walk(v) for v in o]
+        if isinstance(o, (np.integer, np.floating)):
+            return o.item()
+        if o is None or isinstance(o, (bool, int, float, str)):
+            return o
+        raise TypeError(f"cannot store {type(o).__name__} in a checkpoint")
+
+    return tensors, walk(obj)
+
+
+def unpack_state(tensors: dict[str, torch.Tensor], skeleton: Any) -> Any:
+    def walk(o: Any) -> Any:
+        if isinstance(o, dict):
+            if "__tensor__" in o:
+                return tensors[o["__tensor__"]]
+            if "__ndarray__" in o:
+                return tensors[o["__ndarray__"]].numpy()
+            if "__dict__" in o:
+                return {_hashable(walk(k)): walk(v) for k, v in o["__dict__"]}
+            if "__tuple__" in o:
+                return tuple(walk(v) for v in o["__tuple__"])
+        if isinstance(o, list):
+            return [walk(v) for v in o]
+        return o
+
+    return walk(skeleton)
+
+
+def _hashable(k: Any) -> Any:
+    return tuple(k) if isinstance(k, list) else k
+
+
+# ----------------------------------------------------------------------------- atomic folder writes
+def _atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    old = path.parent / f".{path.name}.old"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        write(tmp)
+        for f in tmp.iterdir():  # flush file contents before the rename makes them visible
+            with open(f, "rb+") as fh:
+                os.fsync(fh.fileno())
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _recover(path: Path) -> Path:
+    """If a crash happened between the two renames, the previous checkpoint is in ``.name.old``."""
+    path = Path(path)
+    old = path.parent / f".{path.name}.old"
+    if not path.exists() and old.exists():
+        os.replace(old, path)
+    return path
+
+
+def _jsonable(o: Any) -> Any:
+    if is_dataclass(o):
+        return asdict(o)
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: torch.nn.Module,
+    meta: dict | None = None,
+    trainer_state: Any = None,
+    dtype: torch.dtype | None = None,
+) -> Path:
+    """Write ``model`` (and optionally a trainer state) to the checkpoint folder ``path`` atomically.
+
+    ``meta`` is stored in config.json (vocab, metrics, data provenance...). ``dtype=torch.float16``
+    halves the size of a shipped model; loading always returns float32 weights.
+    """
+    raw = model.module if hasattr(model, "module") else model  # unwrap DDP
+    kind = getattr(raw, "kind", None)
+    if kind is None:
+        raise CheckpointError(f"{type(raw).__name__} is not registered with @register_model")
+    state = {k: (v.to(dtype) if dtype is not None and v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in raw.state_dict().items()}
+    config = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": kind,
+        "config": asdict(raw.config),
+        "meta": {**getattr(raw, "checkpoint_meta", lambda: {})(), **(meta or {})},
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+    def write(folder: Path) -> None:
+        save_file(_dedupe_shared(state), str(folder / "model.safetensors"))
+        (folder / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False, default=_jsonable))
+        if trainer_state is not None:
+            tensors, skeleton = pack_state(trainer_state)
+            save_file(tensors, str(folder / "trainer.safetensors"))
+            (folder / "trainer.json").write_text(json.dumps(skeleton))
+
+    path = Path(path)
+    _atomic_folder(path, write)
+    return path
+
+
+def _dedupe_shared(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """safetensors refuses tensors that share memory (tied weights): store independent copies."""
+    seen: dict[int, str] = {}
+    out = {}
+    for k, v in state.items():
+        ptr = v.data_ptr()
+        out[k] = v.clone() if ptr in seen and v.numel() else v
+        seen.setdefault(ptr, k)
+    return out
+
+
+def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tuple[dict, dict, Any]:
+    """Read a checkpoint folder: ``(state_dict, config_json, trainer_state_or_None)`` (fp32 weights)."""
+    path = _recover(Path(path))
+    cfg_file, weights = path / "config.json", path / "model.safetensors"
+    if not cfg_file.is_file() or not weights.is_file():
+        raise CheckpointError(f"{path} is not a checkpoint folder (needs config.json and model.safetensors)")
+    try:
+        config = json.loads(cfg_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{cfg_file} is not valid JSON: {exc}") from None
+    if config.get("format") != FORMAT:
+        raise CheckpointError(f"{cfg_file} is not an RNN Lab checkpoint (format {config.get('format')!r})")
+    try:
+        state = load_file(str(weights))
+    except Exception as exc:  # safetensors raises its own error types for corrupt files
+        raise CheckpointError(f"{weights} could not be read: {exc}") from None
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    trainer = None
+    if with_trainer:
+        tfile, tjson = path / "trainer.safetensors", path / "trainer.json"
+        if not tfile.is_file() or not tjson.is_file():
+            raise CheckpointError(f"{path} has no trainer state to resume from")
+        trainer = unpack_state(load_file(str(tfile)), json.loads(tjson.read_text()))
+    return state, config, trainer
+
+
+def build_model(config_json: dict) -> torch.nn.Module:
+    kind = config_json.get("kind")
+    _import_models()
+    if kind not in _REGISTRY:
+        raise CheckpointError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(_REGISTRY))}")
+    cls = _REGISTRY[kind]
+    cfg = cls.config_class(**config_json["config"])
+    if hasattr(cls, "from_checkpoint"):
+        return cls.from_checkpoint(cfg, config_json.get("meta", {}))
+    return cls(cfg)
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device | None = None) -> torch.nn.Module:
+    """Build the model stored in a checkpoint folder, load its weights, return it in eval mode.
+
+    ``model.meta`` holds the checkpoint's meta (vocab, metrics, provenance).
+    """
+    from engine.device import pick_device
+
+    state, config_json, _ = read_checkpoint(path)
+    model = build_model(config_json)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(f"{path}: weights do not match the config (missing {missing}, unexpected {unexpected})")
+    model.meta = config_json.get("meta", {})
+    model.checkpoint_path = str(path)
+    return model.to(pick_device(device)).eval()
+
+
+def list_pretrained() -> list[str]:
+    """Names of the models shipped in ``pretrained/`` (folders with a config.json)."""
+    if not PRETRAINED_DIR.is_dir():
+        return []
+    return sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "config.json").is_file())
+
+
+def load_pretrained(name_or_path: str | os.PathLike, device: str | torch.device | None = None) -> torch.nn.Module:
+    """Load a shipped model by name (``"charlm-shakespeare"``) or any checkpoint folder by path."""
+    candidate = PRETRAINED_DIR / str(name_or_path)
+    if (candidate / "config.json").is_file():
+        return load_model(candidate, device)
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return load_model(path, device)
+    raise CheckpointError(
+        f"no pretrained model or checkpoint folder {str(name_or_path)!r}; "
+        f"shipped models: {', '.join(list_pretrained()) or 'none'}"
+    )
+
+
+def _import_models() -> None:
+    """Importing the model modules fills the registry."""
+    import engine.charlm  # noqa: F401

@@ -1,0 +1,31 @@
+import os
+import random
+import string
+
+import pytest
+import torch
+
+# Tests run on the CPU with a fixed thread count so results do not depend on the machine.
+os.environ.setdefault("RNN_DEVICE", "cpu")
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+
+def make_text(n_chars: int = 6000, seed: int = 0) -> str:
+    """Tiny generated 'play': speaker lines and words with structure a small LSTM can learn."""
+    rng = random.Random(seed)
+    speakers = ["ANNA", "BORIS", "CLARA"]
+    words = ["the", "king", "is", "dead", "long", "live", "queen", "and", "so", "we", "go"]
+    out = []
+    while sum(map(len, out)) < n_chars:
+        out.append(f"{rng.choice(speakers)}:\n" + " ".join(rng.choice(words) for _ in range(rng.randint(3, 9))) + ".\n\n")
+    return "".join(out)[:n_chars]
+
+
+@pytest.fixture
+def tiny_text() -> str:
+    return make_text()
+
+
+@pytest.fixture
+def alphabet_text() -> str:
+    return (string.ascii_lowercase + " ") * 200

@@ -1,0 +1,99 @@
+import pytest
+import torch
+
+from engine import CharLM, CharLMConfig, CharVocab, generate_text
+from engine.checkpoint import load_model, save_checkpoint
+from engine.generate import stream_text
+
+
+@pytest.fixture(params=[("lstm", True), ("gru", True), ("rnn", True), ("lstm", False), ("gru", False)])
+def model(request, tiny_text):
+    cell, fused = request.param
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(tiny_text)
+    return CharLM(CharLMConfig(vocab_size=len(vocab), cell=cell, fused=fused, n_layer=2, n_hidden=16, n_embd=8,
+                               dropout=0.0), vocab).eval()
+
+
+def test_forward_shapes_and_loss(model, tiny_text):
+    idx = model.vocab.tensor(tiny_text[:41]).view(1, -1)
+    logits, loss, hidden = model(idx[:, :-1], idx[:, 1:])
+    assert logits.shape == (1, 40, len(model.vocab))
+    assert loss.ndim == 0 and loss.item() > 0
+    h = hidden[0] if isinstance(hidden, tuple) else hidden
+    assert h.shape == (2, 1, 16)
+    assert model(idx)[1] is None
+
+
+def test_stepping_with_carried_hidden_equals_full_forward(model, tiny_text):
+    """Generation's O(1)-per-character path gives exactly the logits of running the whole prefix."""
+    idx = model.vocab.tensor(tiny_text[:30])[None]
+    full, _, _ = model(idx)
+    hidden, outs = None, []
+    for t in range(idx.size(1)):
+        logits, hidden = model.step(idx[:, t], hidden)
+        outs.append(logits)
+    torch.testing.assert_close(torch.stack(outs, 1), full, atol=1e-5, rtol=1e-5)
+
+
+def test_generation_never_reruns_the_prefix(model, monkeypatch):
+    """Each new character is one step on one character: the rnn never sees more than 1 time step."""
+    seen = []
+    original = model.rnn.forward
+
+    def spy(x, hx=None):
+        seen.append(x.size(1))
+        return original(x, hx)
+
+    monkeypatch.setattr(model.rnn, "forward", spy)
+    generate_text(model, prime="the king is", length=25)
+    assert seen[0] == len("the king is") - 1  # the prime once
+    assert seen[1:] == [1] * 25
+
+
+@pytest.mark.parametrize("method", ["greedy", "sample", "beam"])
+def test_generate_modes_and_unknown_prime(model, method):
+    g = generate_text(model, prime="the 🙂 kïng", length=20, method=method, top_k=5, record_top=4, beam_width=3)
+    assert len(g.text) == 20 and "\ufffd" not in g.text
+    assert g.unknown_chars == ["🙂", "ï"]
+    assert len(g.candidates) == 20 and all(len(c) == 4 for c in g.candidates)
+    assert all(0 < p <= 1 for p in g.probs)
+
+
+def test_empty_prime_and_seed_reproducible(model):
+    a = generate_text(model, prime="", length=30, temperature=1.0, seed=3).text
+    b = generate_text(model, prime="", length=30, temperature=1.0, seed=3).text
+    assert a == b and len(a) == 30
+
+
+def test_greedy_is_argmax_of_candidates(model):
+    g = generate_text(model, prime="ANNA:", length=10, method="greedy", record_top=3)
+    assert all(c[0].char == ch for c, ch in zip(g.candidates, g.text))
+
+
+def test_stream_equals_collected(model):
+    assert "".join(stream_text(model, "the", 15, seed=1)) == generate_text(model, "the", 15, seed=1).text
+
+
+def test_checkpoint_roundtrip(model, tmp_path):
+    save_checkpoint(tmp_path / "ck", model, meta={"metrics": {"val_loss": 1.5}})
+    loaded = load_model(tmp_path / "ck")
+    assert loaded.vocab.chars == model.vocab.chars and loaded.meta["metrics"]["val_loss"] == 1.5
+    idx = model.vocab.tensor("the king")[None]
+    torch.testing.assert_close(loaded(idx)[0], model(idx)[0])
+
+
+def test_fp16_checkpoint_loads_as_float32(model, tmp_path):
+    save_checkpoint(tmp_path / "ck", model, dtype=torch.float16)
+    loaded = load_model(tmp_path / "ck")
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    idx = model.vocab.tensor("the king")[None]
+    torch.testing.assert_close(loaded(idx)[0], model(idx)[0], atol=2e-2, rtol=2e-2)
+
+
+def test_bad_config():
+    with pytest.raises(ValueError, match="cell"):
+        CharLMConfig(vocab_size=10, cell="transformer")
+    with pytest.raises(ValueError, match="peephole"):
+        CharLMConfig(vocab_size=10, peephole=True)
+    CharLMConfig(vocab_size=10, peephole=True, fused=False)

@@ -1,0 +1,79 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from engine import CharLM, CharLMConfig, CharVocab
+from engine.checkpoint import (
+    CheckpointError,
+    load_pretrained,
+    pack_state,
+    read_checkpoint,
+    save_checkpoint,
+    unpack_state,
+)
+
+
+def small():
+    v = CharVocab.from_text("abc")
+    return CharLM(CharLMConfig(vocab_size=len(v), n_layer=1, n_hidden=4, n_embd=2), v)
+
+
+def test_pack_unpack_roundtrip():
+    obj = {"state": {0: {"step": torch.tensor(3.0), "m": torch.ones(2)}}, "groups": [{"lr": 0.1, "betas": (0.9, 0.99)}],
+           "rng": (3, tuple(range(5)), None), "np": np.arange(4), "none": None}
+    tensors, skel = pack_state(obj)
+    json.dumps(skel)  # the skeleton is plain JSON
+    back = unpack_state(tensors, skel)
+    assert back["state"][0]["m"].tolist() == [1, 1] and back["groups"][0]["betas"] == (0.9, 0.99)
+    assert back["rng"] == (3, (0, 1, 2, 3, 4), None) and back["np"].tolist() == [0, 1, 2, 3]
+    with pytest.raises(TypeError):
+        pack_state({"f": object()})
+
+
+def test_files_and_no_pickle(tmp_path):
+    save_checkpoint(tmp_path / "ck", small(), trainer_state={"step": 1})
+    names = sorted(p.name for p in (tmp_path / "ck").iterdir())
+    assert names == ["config.json", "model.safetensors", "trainer.json", "trainer.safetensors"]
+    cfg = json.loads((tmp_path / "ck" / "config.json").read_text())
+    assert cfg["kind"] == "charlm" and cfg["meta"]["vocab"][1:] == ["a", "b", "c"]
+
+
+def test_overwrite_is_atomic_and_recovers(tmp_path):
+    path = tmp_path / "ck"
+    save_checkpoint(path, small())
+    save_checkpoint(path, small())  # overwriting leaves no temp folders behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
+    # a crash between the two renames leaves only ".ck.old": reading recovers it
+    path.rename(tmp_path / ".ck.old")
+    state, cfg, _ = read_checkpoint(path)
+    assert cfg["kind"] == "charlm" and path.is_dir()
+
+
+def test_failed_write_keeps_previous(tmp_path, monkeypatch):
+    path = tmp_path / "ck"
+    save_checkpoint(path, small(), meta={"v": 1})
+    import engine.checkpoint as ck
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ck, "save_file", boom)
+    with pytest.raises(OSError):
+        save_checkpoint(path, small(), meta={"v": 2})
+    assert read_checkpoint(path)[1]["meta"]["v"] == 1
+
+
+def test_bad_folders_are_typed_errors(tmp_path):
+    with pytest.raises(CheckpointError):
+        read_checkpoint(tmp_path)
+    (tmp_path / "config.json").write_text("{not json")
+    (tmp_path / "model.safetensors").write_bytes(b"junk")
+    with pytest.raises(CheckpointError):
+        read_checkpoint(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"format": "rnnlab-checkpoint", "kind": "charlm"}))
+    with pytest.raises(CheckpointError):
+        read_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="no pretrained model"):
+        load_pretrained("does-not-exist")
