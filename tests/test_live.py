@@ -1,0 +1,82 @@
+"""Background training runs for the app: start, pause, stop, reopen from disk, resume, limits."""
+
+import time
+
+import pytest
+
+from engine.live import ACTIVE, Limits, LiveRun, RunLimitError, list_runs
+from engine.recipes import CharLMData
+from engine.trainer import TrainConfig
+
+MODEL = dict(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
+DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
+
+
+def wait_for(cond, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_run_lifecycle_and_reopen(tiny_text, tmp_path):
+    train = TrainConfig(max_steps=40, eval_every=10, checkpoint_every=10, sample_every=10, warmup_steps=2)
+    run = LiveRun.create(tiny_text, "tiny", MODEL, DATA, train, root=tmp_path)
+    run.start()
+    assert wait_for(lambda: run.step >= 3)
+    run.pause()
+    assert wait_for(lambda: run.status == "paused")
+    paused_at = run.step
+    time.sleep(0.3)
+    assert run.step == paused_at  # really paused
+    run.stop(wait=30)
+    assert run.status == "stopped" and not run.is_alive
+
+    # a "closed tab": a fresh object from disk sees the history and resumes from last/
+    ACTIVE.clear()
+    again = LiveRun.open(run.run_dir)
+    assert again.status == "stopped" and again.step == paused_at
+    hist = again.history()
+    assert hist["step"][-1] == paused_at and len(hist["loss"]) == len(hist["step"])
+    again.start()
+    assert wait_for(lambda: not again.is_alive, 120)
+    assert again.status == "done" and again.step == 40
+    h = again.history()
+    assert h["step"] == list(range(1, 41))  # no gap, no duplicate after the resume
+    assert h["val_loss"] and h["samples"]
+    assert again.checkpoint("best") is not None
+    assert list_runs(tmp_path) == [run.run_dir]
+
+
+def test_limits(tiny_text, tmp_path):
+    with pytest.raises(RunLimitError, match="parameters"):
+        LiveRun.create(tiny_text, "t", dict(MODEL, n_hidden=512, n_layer=3), DATA, TrainConfig(), root=tmp_path,
+                       limits=Limits(max_params=100_000))
+    with pytest.raises(RunLimitError, match="steps"):
+        LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(max_steps=10**6), root=tmp_path)
+    with pytest.raises(RunLimitError, match="characters"):
+        LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(), root=tmp_path, limits=Limits(max_corpus_chars=10))
+
+
+def test_concurrent_run_cap(tiny_text, tmp_path):
+    ACTIVE.clear()
+    slow = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
+    a = LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path)
+    b = LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path)
+    a.start()
+    try:
+        with pytest.raises(RunLimitError, match="already training"):
+            b.start(limits=Limits(max_concurrent_runs=1))
+    finally:
+        a.stop(wait=30)
+    ACTIVE.clear()
+
+
+def test_error_in_thread_is_reported(tmp_path):
+    run = LiveRun.create("ab" * 20, "t", MODEL, CharLMData(batch_size=64, seq_len=64), TrainConfig(max_steps=5),
+                         root=tmp_path)
+    with pytest.raises(ValueError, match="too short"):
+        run.start()
+    ACTIVE.clear()
