@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.charlm import CharLMConfig
 from engine.recipes import CharLMData, charlm_trainer
-from engine.trainer import TrainConfig, TrainEvent, Trainer
+from engine.trainer import TrainConfig, Trainer, TrainEvent
 
 __all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "runs_root", "list_runs", "estimate_params", "ACTIVE"]
 

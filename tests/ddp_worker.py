@@ -4,7 +4,6 @@ import json
 import sys
 from pathlib import Path
 
-import torch
 from safetensors.torch import save_file
 
 from engine.distributed import distributed_context

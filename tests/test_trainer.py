@@ -131,7 +131,8 @@ def test_divergence_guard_stops_and_keeps_last_good(tmp_path):
 
         def __init__(self):
             super().__init__()
-            self.inner = CharLM(CharLMConfig(vocab_size=5, n_layer=1, n_hidden=4, n_embd=2), CharVocab.from_text("abcd"))
+            vocab = CharVocab.from_text("abcd")
+            self.inner = CharLM(CharLMConfig(vocab_size=5, n_layer=1, n_hidden=4, n_embd=2), vocab)
 
         def forward(self, x, targets=None, state=None):
             _, loss, _ = self.inner(x, targets)
