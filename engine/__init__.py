@@ -19,7 +19,7 @@ from engine.checkpoint import (
 from engine.data import CharVocab, CorpusNotFoundError, DataError, load_text, split_train_val
 from engine.device import autocast, pick_device, seed_everything
 from engine.generate import generate_text, stream_text
-from engine.trainer import Batch, TrainConfig, TrainEvent, Trainer, TrainingDiverged, evaluate
+from engine.trainer import Batch, TrainConfig, Trainer, TrainEvent, TrainingDiverged, evaluate
 
 __all__ = [
     "Batch",
