@@ -17,7 +17,8 @@ def make_text(n_chars: int = 6000, seed: int = 0) -> str:
     words = ["the", "king", "is", "dead", "long", "live", "queen", "and", "so", "we", "go"]
     out = []
     while sum(map(len, out)) < n_chars:
-        out.append(f"{rng.choice(speakers)}:\n" + " ".join(rng.choice(words) for _ in range(rng.randint(3, 9))) + ".\n\n")
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(3, 9)))
+        out.append(f"{rng.choice(speakers)}:\n{line}.\n\n")
     return "".join(out)[:n_chars]
 
 
