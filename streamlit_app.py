@@ -1,0 +1,77 @@
+"""RNN Lab: entry point of the Streamlit dashboard.
+
+Run with ``streamlit run streamlit_app.py``. This script runs on every rerun, before the selected
+page: it sets the page config, initialises the UI language (``?lang=ko`` opens the Korean UI),
+draws the language switch in the sidebar and hands over to the page chosen in the navigation.
+Pages are registered in ``dashboard/pages/__init__.py`` (``PAGES``), not here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import i18n
+from dashboard.i18n import LANGS, t
+from dashboard.pages import PAGES
+
+# Widget key of the language switch. The language itself lives in st.session_state["lang"]; the
+# widget is re-seeded from it on every run, so it survives page switches and set_lang() calls.
+_LANG_WIDGET_KEY = "_lang_switch"
+
+# Streamlit's markdown CSS sets word-break on each text element, so the rule targets those elements.
+_KOREAN_LINE_BREAKS = (
+    "<style>.stApp :is(p, li, h1, h2, h3, h4, h5, h6, span, label, a)"
+    " { word-break: keep-all !important; overflow-wrap: anywhere; }</style>"
+)
+
+
+def _on_lang_change() -> None:
+    choice = st.session_state.get(_LANG_WIDGET_KEY)
+    if choice in LANGS:
+        i18n.set_lang(choice)
+
+
+def _language_switch() -> None:
+    st.session_state[_LANG_WIDGET_KEY] = i18n.get_lang()
+    with st.sidebar:
+        st.segmented_control(
+            t("sidebar.language"),
+            options=list(LANGS),
+            format_func=LANGS.__getitem__,
+            key=_LANG_WIDGET_KEY,
+            required=True,
+            on_change=_on_lang_change,
+        )
+        st.caption(t("sidebar.caption"))
+
+
+def main() -> None:
+    i18n.init_lang()
+    st.set_page_config(
+        page_title=t("app.title"),
+        page_icon="🔁",
+        layout="wide",
+        initial_sidebar_state="expanded",
+        menu_items={"About": t("app.about")},
+    )
+    _language_switch()
+    i18n.sync_query_param()
+    if i18n.get_lang() == "ko":
+        # Break Korean text between words (eojeol), not in the middle of one, as Korean typesetting does.
+        st.html(_KOREAN_LINE_BREAKS)
+
+    pages = [
+        st.Page(
+            spec.path,
+            title=t(spec.title_key),
+            icon=spec.icon,
+            url_path=spec.slug,
+            default=spec.default,
+            help=t(spec.teaches_key),
+        )
+        for spec in PAGES
+    ]
+    st.navigation(pages).run()
+
+
+main()
