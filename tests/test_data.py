@@ -1,4 +1,5 @@
 import hashlib
+from pathlib import Path
 
 import pytest
 import torch
@@ -114,3 +115,29 @@ def test_real_tinyshakespeare_checksum():
 def test_corpus_stats():
     s = corpus_stats("aab")
     assert s["characters"] == 3 and s["vocab_size"] == 2 and s["most_common"][0] == ("a", 2)
+
+
+def _fake_download(content: bytes):
+    def fake(url, dest):
+        Path(dest).write_bytes(content)
+
+    return fake
+
+
+def test_download_is_checksum_verified(tmp_path, monkeypatch):
+    """With internet, a missing corpus is downloaded into the cache, and rejected if its MD5 is wrong."""
+    import engine.data.corpora as corpora
+
+    monkeypatch.setattr(corpora, "CACHE_DIR", tmp_path / "cache")
+    good = b"First Citizen:\nBefore we proceed any further, hear me speak.\n"
+    fake = corpora.Corpus("tiny", "tiny/input.txt", hashlib.md5(good).hexdigest(), "https://example.org/tiny.txt",
+                          "test corpus", "test")
+    monkeypatch.setitem(corpora.CORPORA, "tiny", fake)
+    monkeypatch.setattr(corpora.urllib.request, "urlretrieve", _fake_download(b"tampered"))
+    with pytest.raises(CorpusNotFoundError, match="MD5 does not match"):
+        corpus_path("tiny", data_dir=tmp_path / "empty")
+    assert not (tmp_path / "cache" / "tiny" / "input.txt").exists()
+    monkeypatch.setattr(corpora.urllib.request, "urlretrieve", _fake_download(good))
+    path = corpus_path("tiny", data_dir=tmp_path / "empty")
+    assert path.read_bytes() == good and path.parent.parent == tmp_path / "cache"
+    assert load_text("tiny", data_dir=tmp_path / "empty").startswith("First Citizen")
