@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_config(c)
     _add_common(c)
 
+    ex = sub.add_parser("export", help="copy a trained checkpoint into a shippable folder (weights only, fp16)",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ex.add_argument("checkpoint", help="checkpoint folder, e.g. ~/rnnlab-runs/charlm-tinyshakespeare/best")
+    ex.add_argument("out", help="destination folder, e.g. pretrained/charlm-shakespeare")
+    ex.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16, half the size)")
+    ex.add_argument("--metrics", default=None, help="JSON file of measured metrics to record in config.json")
+
     gen = sub.add_parser("generate", help="generate text with a char-LM",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     gen.add_argument("--model", default="charlm-shakespeare", help="pretrained name or checkpoint folder")
@@ -228,6 +235,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import torch
+
+    from engine.checkpoint import load_model, save_checkpoint
+
+    model = load_model(args.checkpoint, device="cpu")
+    meta = dict(model.meta)
+    if args.metrics:
+        meta["metrics"] = json.loads(Path(args.metrics).read_text())
+    meta["exported_from"] = str(args.checkpoint)
+    # the folder is replaced atomically: keep the files that are not the checkpoint (card.md, ...)
+    keep = {f.name: f.read_bytes() for f in Path(args.out).glob("*")
+            if f.is_file() and f.name not in ("model.safetensors", "config.json")}
+    out = save_checkpoint(args.out, model, meta=meta, dtype=None if args.fp32 else torch.float16)
+    for name, data in keep.items():
+        (Path(out) / name).write_bytes(data)
+    size = sum(f.stat().st_size for f in Path(out).iterdir())
+    print(f"wrote {out} ({size / 1e6:.1f} MB)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -235,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train_charlm(args)
         if args.command == "generate":
             return cmd_generate(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command == "eval":
             return cmd_eval(args)
     except (CorpusNotFoundError, DataError, ValueError, KeyError) as exc:

@@ -81,3 +81,18 @@ def test_clear_errors(tmp_path, capsys):
     assert main(["train", "charlm", "--corpus", str(tmp_path / "missing.txt")]) == 2
     assert "neither a named corpus" in capsys.readouterr().err
     assert main(["generate", "--model", str(tmp_path)]) == 2
+
+
+def test_export_fp16_keeps_card(tmp_path):
+    run = tmp_path / "run"
+    assert main(["train", "charlm", "--dry-run", "--run-dir", str(run)]) == 0
+    out = tmp_path / "shipped"
+    out.mkdir()
+    (out / "card.md").write_text("# card")
+    (tmp_path / "m.json").write_text(json.dumps({"val_loss": 1.23}))
+    assert main(["export", str(run / "best"), str(out), "--metrics", str(tmp_path / "m.json")]) == 0
+    from engine.checkpoint import load_model
+
+    model = load_model(out)
+    assert model.meta["metrics"]["val_loss"] == 1.23 and (out / "card.md").read_text() == "# card"
+    assert (out / "model.safetensors").stat().st_size < (run / "best" / "model.safetensors").stat().st_size
