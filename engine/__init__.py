@@ -4,6 +4,7 @@ Public API::
 
     from engine import CharLM, CharLMConfig, CharVocab, load_pretrained, list_pretrained
     from engine import Trainer, TrainConfig, Batch, load_text, generate_text
+    from engine import Translator, TranslatorConfig   # load_pretrained("translator-en-fr").translate(...)
 """
 
 from engine.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
@@ -20,6 +21,7 @@ from engine.data import CharVocab, CorpusNotFoundError, DataError, load_text, sp
 from engine.device import autocast, pick_device, seed_everything
 from engine.generate import generate_text, stream_text
 from engine.trainer import Batch, TrainConfig, Trainer, TrainEvent, TrainingDiverged, evaluate
+from engine.translator import Translation, TranslationInputError, Translator, TranslatorConfig
 
 __all__ = [
     "Batch",
@@ -37,6 +39,10 @@ __all__ = [
     "TrainEvent",
     "Trainer",
     "TrainingDiverged",
+    "Translation",
+    "TranslationInputError",
+    "Translator",
+    "TranslatorConfig",
     "autocast",
     "evaluate",
     "generate_text",

@@ -42,6 +42,7 @@ __all__ = [
     "pack_state",
     "unpack_state",
     "PRETRAINED_DIR",
+    "archive_checkpoint",
 ]
 
 FORMAT = "rnnlab-checkpoint"
@@ -167,11 +168,15 @@ def save_checkpoint(
     meta: dict | None = None,
     trainer_state: Any = None,
     dtype: torch.dtype | None = None,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
     """Write ``model`` (and optionally a trainer state) to the checkpoint folder ``path`` atomically.
 
     ``meta`` is stored in config.json (vocab, metrics, data provenance...). ``dtype=torch.float16``
     halves the size of a shipped model; loading always returns float32 weights.
+    ``extra_files`` (name -> bytes), merged over what the model's optional ``checkpoint_files()``
+    returns (e.g. the translator's ``spm.model``), are written into the folder and listed in
+    config.json under ``"files"``; ``from_checkpoint`` finds the folder in ``meta["checkpoint_dir"]``.
     """
     raw = model.module if hasattr(model, "module") else model  # unwrap DDP
     kind = getattr(raw, "kind", None)
@@ -187,6 +192,14 @@ def save_checkpoint(
         "meta": {**getattr(raw, "checkpoint_meta", lambda: {})(), **(meta or {})},
         "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    config["meta"].pop("checkpoint_dir", None)  # where it was loaded from: not part of the checkpoint
+    files = {**getattr(raw, "checkpoint_files", lambda: {})(), **(extra_files or {})}
+    reserved = {"model.safetensors", "config.json", "trainer.safetensors", "trainer.json"}
+    for name in files:
+        if name in reserved or not name or Path(name).name != name or name.startswith("."):
+            raise CheckpointError(f"extra file name {name!r} must be a plain file name, not one of {sorted(reserved)}")
+    if files:
+        config["files"] = sorted(files)
 
     def write(folder: Path) -> None:
         save_file(_dedupe_shared(state), str(folder / "model.safetensors"))
@@ -195,6 +208,8 @@ def save_checkpoint(
             tensors, skeleton = pack_state(trainer_state)
             save_file(tensors, str(folder / "trainer.safetensors"))
             (folder / "trainer.json").write_text(json.dumps(skeleton))
+        for name, data in files.items():
+            (folder / name).write_bytes(bytes(data))
 
     path = Path(path)
     _atomic_folder(path, write)
@@ -238,7 +253,7 @@ def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tupl
     return state, config, trainer
 
 
-def build_model(config_json: dict) -> torch.nn.Module:
+def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> torch.nn.Module:
     kind = config_json.get("kind")
     _import_models()
     if kind not in _REGISTRY:
@@ -246,7 +261,10 @@ def build_model(config_json: dict) -> torch.nn.Module:
     cls = _REGISTRY[kind]
     cfg = cls.config_class(**config_json["config"])
     if hasattr(cls, "from_checkpoint"):
-        return cls.from_checkpoint(cfg, config_json.get("meta", {}))
+        meta = dict(config_json.get("meta", {}))
+        if folder is not None:
+            meta["checkpoint_dir"] = str(folder)  # so the model can read its extra files (spm.model ...)
+        return cls.from_checkpoint(cfg, meta)
     return cls(cfg)
 
 
@@ -258,7 +276,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device | None = None
     from engine.device import pick_device
 
     state, config_json, _ = read_checkpoint(path)
-    model = build_model(config_json)
+    model = build_model(config_json, _recover(Path(path)))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise CheckpointError(f"{path}: weights do not match the config (missing {missing}, unexpected {unexpected})")
@@ -290,4 +308,33 @@ def load_pretrained(name_or_path: str | os.PathLike, device: str | torch.device 
 
 def _import_models() -> None:
     """Importing the model modules fills the registry."""
+    import engine.captioner  # noqa: F401
     import engine.charlm  # noqa: F401
+    import engine.translator  # noqa: F401
+
+
+def archive_checkpoint(path: str | os.PathLike, folder: str | None = None) -> bytes:
+    """A zip (bytes) of the checkpoint folder's ``model.safetensors``, ``config.json`` and the extra
+    files config.json lists (a translator's ``spm.model``), nothing else.
+
+    What a download button hands to the user: the model, without the trainer state. The files sit
+    in a folder named ``folder`` (default: the checkpoint folder's name), so unzipping gives a
+    folder that ``load_pretrained(path)`` opens.
+    """
+    import io
+    import zipfile
+
+    path = _recover(Path(path))
+    files = [path / "model.safetensors", path / "config.json"]
+    if not all(f.is_file() for f in files):
+        raise CheckpointError(f"{path} is not a checkpoint folder (needs config.json and model.safetensors)")
+    extra = [path / name for name in json.loads(files[1].read_text()).get("files", [])]  # e.g. spm.model
+    folder = folder or path.name
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.write(files[0], f"{folder}/{files[0].name}", compress_type=zipfile.ZIP_STORED)  # floats: no gain
+        zf.write(files[1], f"{folder}/{files[1].name}", compress_type=zipfile.ZIP_DEFLATED)
+        for f in extra:
+            if f.is_file():
+                zf.write(f, f"{folder}/{f.name}", compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -73,6 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_config(c)
     _add_common(c)
 
+    ng = tsub.add_parser("ngram", help="character n-gram models (the baseline of the n-gram vs RNN page)",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ng.add_argument("--corpus", default="tinyshakespeare",
+                    help=f"named corpus ({', '.join(CORPORA)}) or a path to a UTF-8 text file")
+    ng.add_argument("--out", "--run-dir", dest="out", default=None,
+                    help="output folder (default ~/rnnlab-runs/ngram-<corpus>); the shipped models are built "
+                         "with --out pretrained/ngram-shakespeare")
+    ng.add_argument("--order", type=int, default=7, help="order of the saved model (its counts give every lower order)")
+    ng.add_argument("--sweep-orders", type=int, default=10,
+                    help="measure validation bits/char of every smoothing at orders 1..N")
+    ng.add_argument("--val-fraction", type=float, default=0.1,
+                    help="last fraction of the text held out (the char-LM's split)")
+    ng.add_argument("--dry-run", action="store_true",
+                    help="order 3, sweep to 3, on a slice of the corpus (or built-in text): checks the pipeline")
+    _add_common(ng)
+
     ex = sub.add_parser("export", help="copy a trained checkpoint into a shippable folder (weights only, fp16)",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ex.add_argument("checkpoint", help="checkpoint folder, e.g. ~/rnnlab-runs/charlm-tinyshakespeare/best")
@@ -100,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=["val", "train"], default="val", help="which split to score")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     _add_common(ev)
+
+    from engine.cli_translator import add_parsers as add_translator_parsers
+
+    add_translator_parsers(sub, tsub, _add_train_config, _add_common)  # train translator, translate, eval-translator
+    from engine.cli_captioner import add_parsers as add_captioner_parsers
+
+    add_captioner_parsers(sub, tsub, _add_train_config, _add_common)  # train captioner, caption, eval-captioner
     return parser
 
 
@@ -178,8 +202,48 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
                   f"device {trainer.device}, {world_size} process(es)", file=sys.stderr)
             if trainer.step and listeners:
                 trainer.listeners = [_progress_listener(train_cfg.max_steps, trainer.step)]
+        _stop_on_signals(trainer)
         status = trainer.fit()
     return 0 if status in ("done", "early_stop", "stopped") else 1
+
+
+def _stop_on_signals(trainer) -> None:
+    """Ctrl-C or `kill` (SIGTERM) ask the trainer to stop: it saves run_dir/last first, so nothing is lost."""
+    import signal
+
+    def handler(signum, frame):
+        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving the checkpoint "
+              "(send it again to abort without saving)", file=sys.stderr)
+        trainer.request_stop()
+        signal.signal(signum, signal.SIG_DFL)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
+def cmd_train_ngram(args: argparse.Namespace) -> int:
+    from engine.data.corpora import load_text
+    from engine.data.text import split_train_val
+    from engine.ngram.pretrained import build
+
+    corpus = {"corpus": str(args.corpus)}
+    try:
+        text = load_text(args.corpus, args.data_dir)
+    except (CorpusNotFoundError, DataError) as exc:
+        if not args.dry_run:
+            raise
+        print(f"dry run: {exc}; using the built-in sample text instead", file=sys.stderr)
+        text, corpus["corpus"] = DRY_RUN_TEXT, "built-in dry-run text"
+    if args.dry_run:
+        text = text[:20000]
+        args.order, args.sweep_orders = min(args.order, 3), min(args.sweep_orders, 3)
+    corpus["chars"] = len(text)
+    corpus["md5"] = hashlib.md5(text.encode("utf-8")).hexdigest()  # of the text used (the file's, if UTF-8 w/o BOM)
+    train, val = split_train_val(text, args.val_fraction)
+    out = Path(args.out or Path.home() / "rnnlab-runs" / f"ngram-{Path(str(args.corpus)).stem}").expanduser()
+    build(train, val, out, order=args.order, sweep_orders=args.sweep_orders, corpus=corpus,
+          command="python -m engine " + " ".join(sys.argv[1:]), log=lambda msg: print(msg, file=sys.stderr))
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -261,12 +325,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train" and args.kind == "charlm":
             return cmd_train_charlm(args)
+        if args.command == "train" and args.kind == "ngram":
+            return cmd_train_ngram(args)
         if args.command == "generate":
             return cmd_generate(args)
         if args.command == "export":
             return cmd_export(args)
         if args.command == "eval":
             return cmd_eval(args)
+        if args.command == "train" and args.kind == "translator":
+            from engine.cli_translator import cmd_train_translator
+
+            return cmd_train_translator(args)
+        if args.command in ("translate", "eval-translator"):
+            from engine.cli_translator import cmd_eval_translator, cmd_translate
+
+            return cmd_translate(args) if args.command == "translate" else cmd_eval_translator(args)
+        if args.command == "train" and args.kind == "captioner":
+            from engine.cli_captioner import cmd_train_captioner
+
+            return cmd_train_captioner(args)
+        if args.command in ("caption", "eval-captioner"):
+            from engine.cli_captioner import cmd_caption, cmd_eval_captioner
+
+            return cmd_caption(args) if args.command == "caption" else cmd_eval_captioner(args)
     except (CorpusNotFoundError, DataError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

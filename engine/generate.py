@@ -22,7 +22,7 @@ import torch
 from engine import decoding
 from engine.decoding import DecodeConfig, StepResult
 
-__all__ = ["CharCandidate", "CharGeneration", "generate_text", "stream_text", "decode_config"]
+__all__ = ["CharCandidate", "CharGeneration", "generate_text", "generation_from_steps", "stream_text", "decode_config"]
 
 METHODS = ("greedy", "sample", "beam")
 
@@ -99,6 +99,19 @@ def stream_text(model, prime: str = "", length: int = 200, method: str = "sample
     yield from decoding.stream_text(steps, model.vocab.chars.__getitem__, record=record)
 
 
+def generation_from_steps(model, prime: str, steps: list[StepResult], text: str | None = None) -> CharGeneration:
+    """The :class:`CharGeneration` of a finished :func:`stream_text` run, from the steps it recorded.
+
+    What a page calls after ``st.write_stream(stream_text(..., record=steps))`` to keep the
+    per-position probabilities and candidates without generating a second time.
+    """
+    vocab = model.vocab
+    if text is None:
+        text = "".join(vocab.chars[int(s.tokens[0])] for s in steps)
+    return CharGeneration(text, prime, vocab.unknown(prime) if vocab is not None else [],
+                          [math.exp(float(s.logprobs[0])) for s in steps], [_candidates(model, s) for s in steps])
+
+
 def generate_text(model, prime: str = "", length: int = 200, method: str = "sample", temperature: float = 1.0,
                   top_k: int | None = None, top_p: float | None = None, beam_width: int = 5, seed: int = 0,
                   record_top: int = 0, n_best: int = 1, length_penalty: float = 0.0) -> CharGeneration:
@@ -113,8 +126,7 @@ def generate_text(model, prime: str = "", length: int = 200, method: str = "samp
         steps: list[StepResult] = []
         text = "".join(stream_text(model, prime, length, method, temperature, top_k, top_p, beam_width, seed,
                                    record_top, steps))
-        return CharGeneration(text, prime, unknown, [math.exp(float(s.logprobs[0])) for s in steps],
-                              [_candidates(model, s) for s in steps])
+        return generation_from_steps(model, prime, steps, text)
     cfg = decode_config("beam", length, temperature, top_k, top_p, beam_width, n_best, length_penalty)
     model.eval()
     token, hidden, _ = model.prime(prime)

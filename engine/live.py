@@ -31,7 +31,8 @@ from engine.charlm import CharLMConfig
 from engine.recipes import CharLMData, charlm_trainer
 from engine.trainer import TrainConfig, Trainer, TrainEvent
 
-__all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "runs_root", "list_runs", "estimate_params", "ACTIVE"]
+__all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "runs_root", "list_runs", "estimate_params", "ACTIVE",
+           "check_text_fits"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,28 @@ def estimate_params(vocab_size: int, model_config: dict) -> int:
         return CharLM(CharLMConfig(vocab_size=vocab_size, **model_config)).num_params()
 
 
+def check_text_fits(n_chars: int, data: CharLMData) -> None:
+    """Raise :class:`~engine.data.DataError` if a text of ``n_chars`` characters is too short for ``data``.
+
+    The same conditions the batchers check, asked before a run folder is created: the training part
+    must fill ``batch_size`` streams of ``seq_len + 1`` characters (truncated BPTT) or one window
+    (full BPTT), and the validation part needs at least two characters.
+    """
+    from engine.data import DataError
+
+    n_train = int(n_chars * (1.0 - data.val_fraction))
+    if data.bptt == "truncated":
+        if (n_train - 1) // data.batch_size < data.seq_len:
+            raise DataError(f"text too short: its {n_train:,} training characters cannot fill {data.batch_size} "
+                            f"streams of {data.seq_len + 1} characters; use a smaller batch size or sequence "
+                            "length, or a longer text")
+    elif n_train < data.seq_len + 1:
+        raise DataError(f"text too short: {n_train:,} training characters, a window needs {data.seq_len + 1}; "
+                        "use a shorter sequence length or a longer text")
+    if n_chars - n_train < 2:
+        raise DataError(f"text too short: {n_chars:,} characters leave no validation text")
+
+
 class LiveRun:
     def __init__(self, run_dir: Path, info: dict, text: str):
         self.run_dir = Path(run_dir)
@@ -88,6 +111,7 @@ class LiveRun:
             raise RunLimitError(f"corpus has {len(text):,} characters; this host allows {limits.max_corpus_chars:,}")
         if train.max_steps > limits.max_steps:
             raise RunLimitError(f"{train.max_steps:,} steps requested; this host allows {limits.max_steps:,}")
+        check_text_fits(len(text), data)
         n_params = estimate_params(len(CharVocab.from_text(text)), model_config)
         if n_params > limits.max_params:
             raise RunLimitError(f"the model would have {n_params:,} parameters; this host allows "

@@ -77,3 +77,22 @@ def test_bad_folders_are_typed_errors(tmp_path):
         read_checkpoint(tmp_path)
     with pytest.raises(CheckpointError, match="no pretrained model"):
         load_pretrained("does-not-exist")
+
+
+def test_archive_checkpoint_holds_the_model_only(tmp_path):
+    import io
+    import zipfile
+
+    from engine.checkpoint import archive_checkpoint
+
+    model = small()
+    save_checkpoint(tmp_path / "best", model, trainer_state={"step": 1})
+    data = archive_checkpoint(tmp_path / "best", folder="run-1")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sorted(zf.namelist()) == ["run-1/config.json", "run-1/model.safetensors"]  # no trainer state
+        zf.extractall(tmp_path / "unzipped")
+    again = load_pretrained(tmp_path / "unzipped" / "run-1")
+    for (k, v), (k2, v2) in zip(model.state_dict().items(), again.state_dict().items()):
+        assert k == k2 and torch.equal(v, v2)
+    with pytest.raises(CheckpointError):
+        archive_checkpoint(tmp_path / "missing")

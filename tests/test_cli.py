@@ -11,7 +11,8 @@ import pytest
 from engine.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_KINDS = ["charlm"]  # every `python -m engine train <kind>` gets a dry-run test
+# every `python -m engine train <kind>` gets a dry-run test
+MODEL_KINDS = ["charlm", "captioner", "ngram", "translator"]
 
 
 def run_cli(*args, env_extra=None):
@@ -21,7 +22,9 @@ def run_cli(*args, env_extra=None):
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["train", "charlm", "--help"],
-                                  ["generate", "--help"], ["eval", "--help"]])
+                                  ["train", "ngram", "--help"], ["generate", "--help"], ["eval", "--help"],
+                                  ["train", "translator", "--help"], ["translate", "--help"],
+                                  ["eval-translator", "--help"]])
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(argv)
@@ -50,8 +53,17 @@ def test_dry_run_then_generate_and_eval(kind, tmp_path):
     proc = run_cli("train", kind, "--dry-run", "--run-dir", str(run), "--data-dir", str(tmp_path / "nodata"),
                    env_extra={"RNN_CACHE_DIR": str(tmp_path / "cache")})
     assert proc.returncode == 0, proc.stderr[-2000:]
+    if kind == "ngram":
+        _ngram_after_dry_run(run, proc.stderr)
+        return
     assert "step/s" in proc.stderr or "it/s" in proc.stderr or "s/step" in proc.stderr  # progress bar
     assert (run / "last" / "trainer.safetensors").is_file() and (run / "best" / "config.json").is_file()
+    if kind == "captioner":
+        _caption_after_dry_run(run)
+        return
+    if kind == "translator":
+        _translate_after_dry_run(run, proc.stderr)
+        return
 
     gen = run_cli("generate", "--model", str(run / "best"), "--prime", "First", "--length", "40", "--seed", "1")
     assert gen.returncode == 0, gen.stderr
@@ -59,6 +71,53 @@ def test_dry_run_then_generate_and_eval(kind, tmp_path):
 
     beam = run_cli("generate", "--model", str(run / "best"), "--method", "beam", "--length", "10", "--prime", "é")
     assert beam.returncode == 0 and "replaced" in beam.stderr
+
+
+def _caption_after_dry_run(run: Path) -> None:
+    """The captioner's dry run trains on generated shapes; its model then captions one of them."""
+    bleu = json.loads((run / "bleu.json").read_text())["bleu"]
+    assert set(bleu) == {"greedy", "beam3"} and 0 <= bleu["beam3"]["bleu4"] <= 1
+    import contextlib
+    import io
+
+    image = sorted((run / "toy-images").glob("*.png"))[0]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # in-process: no second torch start-up
+        assert main(["caption", str(image), "--model", str(run / "best"), "--n-best", "2", "--json"]) == 0
+        assert main(["caption", str(run / "best" / "config.json"), "--model", str(run / "best")]) == 2
+    result = json.loads(out.getvalue().splitlines()[0])
+    assert result["caption"] and len(result["n_best"]) == 2
+    assert "not an image" in err.getvalue()
+
+
+def _translate_after_dry_run(run: Path, stderr: str) -> None:
+    """The translator's dry run uses its built-in pairs; the checkpoint then translates and is scored."""
+    import contextlib
+    import io
+
+    assert "built-in sample pairs" in stderr and (run / "best" / "spm.model").is_file()
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # in-process: no second torch start-up
+        assert main(["translate", "I see the cat.", "🍕", "--model", str(run / "best"), "--n-best", "2", "--json"]) == 0
+        assert main(["translate", "", "--model", str(run / "best")]) == 2
+        assert main(["eval-translator", "--model", str(run / "best"), "--method", "greedy", "--json"]) == 0
+    lines = out.getvalue().splitlines()
+    first, emoji = json.loads(lines[0]), json.loads(lines[1])
+    assert first["source"] == "I see the cat." and len(first["n_best"]) == 2 and first["source_pieces"][-1] == "</s>"
+    assert emoji["text"] == "" and "never seen" in err.getvalue() and "nothing to translate" in err.getvalue()
+    scores = json.loads(lines[2])
+    assert scores["corpus"] == "built-in dry-run pairs" and 0 <= scores["bleu"] <= 100 and len(scores["buckets"]) == 4
+
+
+def _ngram_after_dry_run(run: Path, stderr: str) -> None:
+    """The n-gram dry run fits on the built-in text and writes the shipped-model files."""
+    from engine.ngram import NGramLM
+
+    assert "built-in sample text" in stderr
+    assert {p.name for p in run.iterdir()} == {"model.npz", "metrics.json", "card.md"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert len(metrics["sweep"]["modified_kneser_ney"]) == 3 and "train ngram --dry-run" in metrics["command"]
+    assert NGramLM.load(run / "model.npz").order == 3
 
 
 def test_resume_by_running_again(tmp_path, tiny_text):
@@ -96,3 +155,29 @@ def test_export_fp16_keeps_card(tmp_path):
     model = load_model(out)
     assert model.meta["metrics"]["val_loss"] == 1.23 and (out / "card.md").read_text() == "# card"
     assert (out / "model.safetensors").stat().st_size < (run / "best" / "model.safetensors").stat().st_size
+
+
+def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
+    """`kill` during training: the run stops after the current step, writes last/, and resumes from there."""
+    import signal
+    import time
+
+    corpus = tmp_path / "play.txt"
+    corpus.write_text(tiny_text)
+    run = tmp_path / "r"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "engine", "train", "charlm", "--corpus", str(corpus), "--run-dir", str(run),
+            "--layers", "1", "--hidden", "16", "--embd", "8", "--batch-size", "4", "--seq-len", "16",
+            "--max-steps", "100000", "--eval-every", "100000", "--checkpoint-every", "100000"]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() or "step" not in (run / "metrics.jsonl").read_text():
+        assert time.time() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-2000:]
+    from engine.checkpoint import read_checkpoint
+
+    _, _, state = read_checkpoint(run / "last", with_trainer=True)
+    assert state["step"] >= 1

@@ -74,9 +74,23 @@ def test_concurrent_run_cap(tiny_text, tmp_path):
     ACTIVE.clear()
 
 
-def test_error_in_thread_is_reported(tmp_path):
-    run = LiveRun.create("ab" * 20, "t", MODEL, CharLMData(batch_size=64, seq_len=64), TrainConfig(max_steps=5),
-                         root=tmp_path)
+def test_text_too_short_is_refused_before_a_run_folder_exists(tmp_path):
     with pytest.raises(ValueError, match="too short"):
-        run.start()
+        LiveRun.create("ab" * 20, "t", MODEL, CharLMData(batch_size=64, seq_len=64), TrainConfig(max_steps=5),
+                       root=tmp_path)
+    assert list_runs(tmp_path) == []
     ACTIVE.clear()
+
+
+def test_check_text_fits():
+    from engine.data import DataError
+    from engine.live import check_text_fits
+
+    check_text_fits(1000, CharLMData(batch_size=4, seq_len=16))
+    with pytest.raises(DataError, match="streams"):
+        check_text_fits(1000, CharLMData(batch_size=64, seq_len=64))
+    check_text_fits(100, CharLMData(batch_size=64, seq_len=64, bptt="full"))
+    with pytest.raises(DataError, match="window"):
+        check_text_fits(50, CharLMData(batch_size=4, seq_len=64, bptt="full"))
+    with pytest.raises(DataError, match="validation"):
+        check_text_fits(12, CharLMData(batch_size=1, seq_len=2, val_fraction=0.05))

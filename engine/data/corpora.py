@@ -83,6 +83,14 @@ CORPORA: dict[str, Corpus] = {
         license="public domain (Debian bible-kjv-text 4.38)",
         preprocess=_strip_verse_numbers,
     ),
+    "tatoeba-fra-eng": Corpus(
+        name="tatoeba-fra-eng",
+        relpath="tatoeba/fra-eng.txt",
+        md5="5d10f7ccfce8d43c5486cbb43082148e",
+        url=None,  # manythings.org ships it inside a zip (fra-eng.zip), not as a single file
+        description="Tatoeba English-French sentence pairs (English<TAB>French, 142,787 lines, 2017-09-29)",
+        license="CC-BY 2.0 FR; Tatoeba (tatoeba.org) via www.manythings.org/anki",
+    ),
 }
 
 

@@ -343,6 +343,78 @@ class NGramLM:
         out[np.arange(ids.size) + np.repeat(starts + p - tok_starts, lens)] = ids
         return out, plens
 
+    def derive(self, order: int | None = None, smoothing: str | None = None, **params: Any) -> NGramLM:
+        """A model of a lower (or equal) order and any smoothing, built from this model's counts.
+
+        The result is *exactly* the model that ``fit``/``fit_text`` would give on the same training
+        text with ``order`` and ``smoothing`` (tested to the last bit): the counts of an order-N
+        model contain all the counts of every order n <= N. Only the n-grams made of padding alone
+        differ, because an order-N model pads with N-1 ``<s>``/``</s>`` and an order-n one with n-1:
+        those few counts and continuation counts are corrected here. So one shipped order-7 file
+        gives every order 1..7 and every smoothing without the training text, in milliseconds.
+
+        Args:
+            order: the new order, 1 .. ``self.order`` (default: the same order).
+            smoothing: the new smoothing (default: the same smoothing, with the same parameters
+                unless ``params`` are given).
+            params: ``k``/``discount``/``discounts``/``alpha``/``uniform_base`` for the new model
+                (``min_count`` is fixed by the counts and cannot change).
+
+        Most arrays are shared with this model rather than copied (models are never modified after fitting).
+
+        Raises:
+            ValueError: an order above this model's order, or bad smoothing parameters.
+        """
+        C = self._require()
+        n = self.order if order is None else order
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= self.order:
+            raise ValueError(f"order must be an integer from 1 to this model's order {self.order}, got {order!r}")
+        n = int(n)
+        if "min_count" in params:
+            raise ValueError("min_count is fixed by the counts; refit the model to change it")
+        uniform_base = params.pop("uniform_base", self.uniform_base)
+        if smoothing is None and not params:
+            smoothing = self.smoothing
+            params = {"k": self.k, "discount": self.discount, "discounts": self.discounts_given, "alpha": self.alpha}
+            params = {k: v for k, v in params.items() if v is not None}
+        model = type(self)(n, smoothing or self.smoothing, min_count=self.min_count, uniform_base=uniform_base,
+                           **params)
+        model.tokenization, model.boundary = self.tokenization, self.boundary
+        model._vocab, model._tok2id = self._vocab, self._tok2id
+        model._char_codes, model._char_ids = self._char_codes, self._char_ids
+        keys, counts, cont = list(C.keys[: n + 1]), list(C.counts[: n + 1]), list(C.continuation[:n])
+        cont.append(np.zeros(0, np.int64))
+        big = self.order
+        if n < big:
+            V = C.vocab_size
+            if big >= 2 and C.find(2, np.array([int(C.find(1, np.array([BOS_ID]))[0]) * V + EOS_ID]))[0] >= 0:
+                raise ValueError("derive() cannot lower the order of a model fitted on empty sequences; refit it")
+            # Number of sequences S: <s> occurs N-1 times in each padded sequence.
+            n_seq = int(C.counts[1][C.find(1, np.array([BOS_ID]))[0]]) // (big - 1)
+            gids = []
+            for pad in (BOS_ID, EOS_ID):
+                # id of the pure-padding k-gram pad^k at each level (pad^k exists for every k <= N - 1)
+                gid = [0]
+                for k in range(1, n + 1):
+                    key = pad if k == 1 else gid[k - 1] * V + pad
+                    gid.append(int(C.find(k, np.array([key]))[0]))
+                gids.append(gid)
+            for k in range(1, n):
+                # pad^k occurs N - k times per sequence with N-1 pads, n - k times with n-1 pads
+                counts[k] = counts[k].copy()
+                counts[k][[g[k] for g in gids]] -= n_seq * (big - n)
+            if n >= 2:
+                # pad^n is no n-gram of the order-n model: pad^(n-1) loses that left neighbour
+                cont[n - 1] = cont[n - 1].copy()
+                cont[n - 1][[g[n - 1] for g in gids]] -= 1
+            # and pad^n itself is not counted
+            keep = np.ones(keys[n].size, dtype=bool)
+            keep[[g[n] for g in gids]] = False
+            keys[n], counts[n] = keys[n][keep], counts[n][keep]
+        model._counts = NGramCounts(n, C.vocab_size, keys, counts, cont)
+        model._prepare()
+        return model
+
     def _set_vocab(self, regular: list[Hashable]) -> None:
         self._vocab = list(SPECIALS) + list(regular)
         self._tok2id = {t: i for i, t in enumerate(self._vocab)}

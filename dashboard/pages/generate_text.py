@@ -1,0 +1,225 @@
+"""Generate text with a char-LM: decoding strategies, and what the model considered at each character.
+
+Models: the shipped pretrained char-LM (when there is one), the models trained in this browser
+session (the Train page's "use on the Generate page"), and any saved run with a ``best/``
+checkpoint under the runs root. Greedy and sampling stream their text as it is produced; beam
+search shows its n-best list. The last generation stays in session state, so exploring the
+next-character view never generates again.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.i18n import t
+from dashboard.resources import available_pretrained, get_pretrained
+from dashboard.session_models import load_checkpoint_model, saved_run_models, session_models
+from engine.checkpoint import CheckpointError
+from engine.generate import CharGeneration, generate_text, generation_from_steps, stream_text
+from engine.metrics import nats_to_bits
+
+_P = "page.generate_text."
+
+MODEL_KEY = "generate.model"
+RESULT_KEY = "generate.result"  # {"gen": CharGeneration, "model": label, "method": str}
+POS_KEY = "generate.position"
+MAX_LENGTH = 2000
+RECORD_TOP = 10
+METHODS = ("greedy", "sample", "top_k", "top_p", "beam")
+_FENCE = "``````"  # streamed text is shown in a code block; a char model will not write six backticks
+
+
+def _t(key: str, **fmt: object) -> str:
+    return t(_P + key, **fmt)
+
+
+# ---------------------------------------------------------------------------------------- models
+def _model_options() -> dict[str, str]:
+    """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>``, session models first."""
+    options: dict[str, str] = {}
+    for name in available_pretrained():
+        options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
+    for entry in reversed(session_models()):
+        options.setdefault(f"path:{entry['path']}", _t("model_session", run=entry["id"]))
+    for entry in saved_run_models():
+        options.setdefault(f"path:{entry['path']}", _t("model_saved", run=entry["id"]))
+    return options
+
+
+def _load(choice: str):
+    kind, _, value = choice.partition(":")
+    if kind == "pretrained":
+        with st.spinner(t("resources.loading_model", name=value)):
+            return get_pretrained(value)
+    return load_checkpoint_model(value)
+
+
+def _model_caption(model) -> str:
+    cfg = model.config
+    meta = getattr(model, "meta", {}) or {}
+    best = meta.get("best_val_loss")
+    corpus = (meta.get("provenance") or {}).get("corpus", "?")
+    return _t("model_info", cell=cfg.cell.upper() if cfg.cell != "rnn" else "RNN", layers=cfg.n_layer,
+              hidden=cfg.n_hidden, vocab=cfg.vocab_size, params=f"{model.num_params():,}", corpus=corpus,
+              bits="–" if best is None else f"{nats_to_bits(best):.3f}", step=meta.get("step", "–"))
+
+
+# -------------------------------------------------------------------------------------- settings
+def _settings(vocab_size: int) -> dict:
+    c1, c2, c3 = st.columns([3, 1, 1])
+    prime = c1.text_area(_t("prime"), key="generate.prime", height=80, placeholder=_t("prime_placeholder"),
+                         help=_t("prime_help"))
+    length = c2.number_input(_t("length"), 1, MAX_LENGTH, 300, 50, key="generate.length",
+                             help=_t("length_help", max=MAX_LENGTH))
+    seed = c3.number_input(_t("seed"), 0, 2**31 - 1, 0, 1, key="generate.seed", help=_t("seed_help"))
+    method = st.segmented_control(_t("method"), METHODS, default="sample", format_func=lambda m: _t(f"method.{m}"),
+                                  key="generate.method", required=True)
+    method = method or "sample"
+    st.caption(_t(f"method_help.{method}"))
+    settings = {"prime": prime, "length": int(length), "seed": int(seed), "method": method}
+    c1, c2, c3 = st.columns(3)
+    if method in ("sample", "top_k", "top_p"):
+        settings["temperature"] = c1.slider(_t("temperature"), 0.1, 2.0, 0.8, 0.05, key="generate.temperature",
+                                            help=_t("temperature_help"))
+    if method == "top_k":
+        settings["top_k"] = c2.slider(_t("top_k"), 1, max(2, min(vocab_size - 1, 50)), min(5, vocab_size - 1),
+                                      key="generate.top_k", help=_t("top_k_help"))
+    if method == "top_p":
+        settings["top_p"] = c2.slider(_t("top_p"), 0.05, 1.0, 0.9, 0.05, key="generate.top_p",
+                                      help=_t("top_p_help"))
+    if method == "beam":
+        width = c1.slider(_t("beam_width"), 1, 16, 5, key="generate.beam_width", help=_t("beam_width_help"))
+        settings["beam_width"] = width
+        settings["n_best"] = c2.slider(_t("n_best"), 1, width, min(3, width), key="generate.n_best")
+    return settings
+
+
+def _engine_args(s: dict) -> dict:
+    """Page settings -> keyword arguments of engine.generate (top-k / top-p are sampling with a filter)."""
+    method = {"greedy": "greedy", "beam": "beam"}.get(s["method"], "sample")
+    return dict(prime=s["prime"], length=s["length"], method=method, temperature=s.get("temperature", 1.0),
+                top_k=s.get("top_k"), top_p=s.get("top_p"), beam_width=s.get("beam_width", 5), seed=s["seed"])
+
+
+def _chunks(prime: str, chars, per_chunk: int):
+    """What st.write_stream shows: a code block (whitespace kept) with the prime, then the new text."""
+    yield f"{_FENCE}text\n{prime}"
+    buf = []
+    for ch in chars:
+        buf.append(ch)
+        if len(buf) >= per_chunk:
+            yield "".join(buf)
+            buf.clear()
+    if buf:
+        yield "".join(buf)
+
+
+def _generate(model, settings: dict, label: str, out) -> CharGeneration | None:
+    args = _engine_args(settings)
+    try:
+        if args["method"] == "beam":
+            with out, st.spinner(_t("beam_running", width=args["beam_width"])):
+                gen = generate_text(model, **args, record_top=RECORD_TOP, n_best=settings["n_best"])
+        else:
+            steps: list = []
+            per_chunk = max(1, args["length"] // 250)
+            with out:
+                st.write_stream(_chunks(args["prime"], stream_text(model, **args, record_top=RECORD_TOP,
+                                                                   record=steps), per_chunk))
+            gen = generation_from_steps(model, args["prime"], steps)
+    except ValueError as exc:  # invalid decoding settings: say so, never crash
+        st.error(_t("failed", message=str(exc)))
+        return None
+    st.session_state[RESULT_KEY] = {"gen": gen, "model": label, "method": settings["method"]}
+    st.session_state.pop(POS_KEY, None)
+    return gen
+
+
+# ---------------------------------------------------------------------------------------- output
+def _show_output(result: dict, out) -> None:
+    gen: CharGeneration = result["gen"]
+    out.code(gen.prime + gen.text, language=None, wrap_lines=True)
+    st.caption(_t("output_caption", model=result["model"], method=_t(f"method.{result['method']}"),
+                  n=len(gen.text), bits="–" if not gen.probs else f"{gen.bits_per_char:.2f}"))
+    if gen.n_best and len(gen.n_best) > 1:
+        st.markdown(f"**{_t('n_best_header')}**")
+        rows = [{_t("col.rank"): i, _t("col.score"): round(score, 3),
+                 _t("col.text"): (text[:120] + ("…" if len(text) > 120 else "")).replace("\n", " ⏎ ")}
+                for i, (text, score) in enumerate(gen.n_best, start=1)]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption(_t("n_best_caption"))
+
+
+def _unknown_warning(gen: CharGeneration) -> None:
+    if gen.unknown_chars:
+        shown = " ".join(f"“{charts.display_char(c)}”" for c in gen.unknown_chars[:20])
+        st.warning(_t("unknown_chars", chars=shown, n=len(gen.unknown_chars)), icon=":material/help:")
+
+
+def _next_char_view(gen: CharGeneration) -> None:
+    st.subheader(_t("next_header"))
+    st.caption(_t("next_intro"))
+    n = len(gen.text)
+    if not gen.candidates or n == 0:
+        st.caption(_t("next_none"))
+        return
+    if n > 1:
+        pos = st.slider(_t("position"), 1, n, 1, key=POS_KEY,
+                        help=_t("position_help"))
+    else:
+        pos = 1
+    i = pos - 1
+    chosen = gen.text[i]
+    context = (gen.prime + gen.text)[max(0, len(gen.prime) + i - 60): len(gen.prime) + i]
+    st.html(
+        '<div style="font-family: monospace; white-space: pre-wrap; font-size: 1rem; line-height: 1.5;">'
+        f'<span style="opacity: 0.75">{html.escape(context)}</span>'
+        f'<mark style="background: #4263EB; color: white; padding: 0 2px; border-radius: 3px;">'
+        f"{html.escape(charts.display_char(chosen))}</mark></div>"
+    )
+    labels = charts.CandidateLabels(title=_t("next_title", pos=pos), x=_t("next_x"), y=_t("next_y"),
+                                    chosen=_t("next_chosen"), kept=_t("next_kept"), filtered=_t("next_filtered"))
+    cands = gen.candidates[i]
+    st.plotly_chart(charts.candidates_figure(cands, chosen, labels=labels), config={"displayModeBar": False})
+    prob = gen.probs[i] if i < len(gen.probs) else None
+    rank = next((r for r, c in enumerate(cands, start=1) if c.char == chosen), None)
+    st.caption(_t("next_caption", char=charts.display_char(chosen), prob="–" if prob is None else f"{prob:.1%}",
+                  rank="> 10" if rank is None else rank))
+
+
+# ------------------------------------------------------------------------------------------- page
+def render() -> None:
+    st.title(f"✍️ {_t('title')}")
+    st.caption(_t("teaches"))
+    options = _model_options()
+    if not options:
+        st.info(_t("no_models"), icon=":material/model_training:")
+        return
+    if st.session_state.get(MODEL_KEY) not in options:
+        st.session_state[MODEL_KEY] = next(iter(options))
+    choice = st.selectbox(_t("model"), list(options), format_func=options.__getitem__, key=MODEL_KEY)
+    try:
+        model = _load(choice)
+    except (CheckpointError, ValueError, OSError) as exc:
+        st.error(_t("model_failed", message=str(exc)))
+        return
+    st.caption(_model_caption(model))
+
+    settings = _settings(model.config.vocab_size)
+    clicked = st.button(_t("generate"), type="primary", icon=":material/auto_awesome:", key="generate.go")
+    out = st.empty()
+    if clicked:
+        _generate(model, settings, options[choice], out)
+    result = st.session_state.get(RESULT_KEY)
+    if result is None:
+        st.caption(_t("no_output"))
+        return
+    _show_output(result, out)
+    _unknown_warning(result["gen"])
+    _next_char_view(result["gen"])
+
+
+render()

@@ -1,0 +1,534 @@
+"""Train a char-LSTM: pick a text and a model, train it in the background, watch it learn.
+
+The page only wires widgets: the run itself is an :class:`engine.live.LiveRun` (a daemon thread
+plus a run folder on disk), so reruns, page switches and closed tabs never stop or duplicate it.
+
+* One run per browser session: its id is in ``st.session_state`` and in the URL (``?run=<id>``).
+  Opening such a URL (a reload, a closed tab, another browser) reattaches to the run: to the live
+  thread if this server is still training it, else to its folder, with "Resume" when it was
+  interrupted or stopped (``LiveRun.start`` continues from ``last/``).
+* The live part is a fragment that reruns every 1.5 s while the run trains, so only the charts
+  refresh; when the run ends the fragment triggers one full rerun and stops ticking.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import partial
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.i18n import STRINGS, t
+from dashboard.session_models import is_run_id, remember_model
+from engine.checkpoint import archive_checkpoint
+from engine.data import CORPORA, CorpusNotFoundError, DataError, load_text
+from engine.data.corpora import ENV_DATA_DIR, decode_text
+from engine.data.text import CharVocab, corpus_stats, split_train_val
+from engine.live import ACTIVE, LIMITS, LiveRun, RunLimitError, check_text_fits, estimate_params, runs_root
+from engine.metrics import nats_to_bits, params_per_char, perplexity, uniform_entropy, unigram_entropy
+from engine.recipes import CharLMData
+from engine.trainer import TrainConfig
+
+_P = "page.train_char_lstm."
+
+# Session state keys (per browser session).
+CURRENT_KEY = "train.current_run"  # id of the run the page shows
+RUNS_KEY = "train.session_runs"  # ids of every run started or reattached in this session, in order
+_OBJECTS_KEY = "train._run_objects"  # run id -> LiveRun opened from disk (not training in this process)
+_REFS_KEY = "train._refs"  # run id -> reference entropies of its training text
+_WAS_ALIVE_KEY = "train._was_alive"
+_SHOW_RUN_KEY = "train.show_run"
+QUERY_KEY = "run"  # ?run=<id>
+
+REFRESH_S = 1.5
+RESUMABLE = ("interrupted", "stopped", "new")
+CELLS = ("rnn", "gru", "lstm")
+VAL_FRACTION = CharLMData().val_fraction
+
+
+def _t(key: str, **fmt: object) -> str:
+    return t(_P + key, **fmt)
+
+
+def _compact(n: int) -> str:
+    """1234567 -> "1.23M", 45678 -> "45.7k": fits a narrow metric (the exact number goes in its tooltip)."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:.2f}M"
+    if n >= 10_000:
+        return f"{n / 1e3:.1f}k"
+    return f"{n:,}"
+
+
+def _fmt_bits(nats: float | None) -> str:
+    return "–" if nats is None else f"{nats_to_bits(nats):.3f}"
+
+
+# ------------------------------------------------------------------------------------------ runs
+def _open_run(run_id: object) -> LiveRun | None:
+    """The run ``run_id``: the live object if this server trains it, else from its folder (cached)."""
+    if not is_run_id(run_id):
+        return None
+    if run_id in ACTIVE:
+        return ACTIVE[run_id]
+    cache = st.session_state.setdefault(_OBJECTS_KEY, {})
+    if run_id not in cache:
+        run_dir = runs_root() / run_id
+        if not (run_dir / "run.json").is_file():
+            return None
+        try:
+            cache[run_id] = LiveRun.open(run_dir)
+        except (OSError, ValueError):  # a half-written or foreign folder
+            return None
+    return cache[run_id]
+
+
+def _set_current(run: LiveRun) -> None:
+    st.session_state[CURRENT_KEY] = run.id
+    runs = st.session_state.setdefault(RUNS_KEY, [])
+    if run.id not in runs:
+        runs.append(run.id)
+    st.query_params[QUERY_KEY] = run.id
+
+
+def _session_runs() -> list[LiveRun]:
+    return [run for run in map(_open_run, st.session_state.get(RUNS_KEY, [])) if run is not None]
+
+
+def _training_run() -> LiveRun | None:
+    """This session's run that is training now, if any (at most one)."""
+    return next((run for run in _session_runs() if run.is_alive), None)
+
+
+def _attach_from_url() -> LiveRun | None:
+    """Follow ``?run=<id>`` (reload, closed tab, shared link); keep the URL naming the current run."""
+    wanted = st.query_params.get(QUERY_KEY)
+    if wanted and wanted != st.session_state.get(CURRENT_KEY):
+        run = _open_run(wanted)
+        if run is None:
+            st.warning(_t("url_run_missing", run=str(wanted)[:100]), icon=":material/link_off:")
+            del st.query_params[QUERY_KEY]
+        else:
+            _set_current(run)
+    current = _open_run(st.session_state.get(CURRENT_KEY))
+    if current is None:
+        st.session_state.pop(CURRENT_KEY, None)
+    elif st.query_params.get(QUERY_KEY) != current.id:
+        st.query_params[QUERY_KEY] = current.id
+    return current
+
+
+def _refs(run: LiveRun) -> dict:
+    """Reference entropies of a run's training text (computed once per run and session)."""
+    refs = st.session_state.setdefault(_REFS_KEY, {})
+    if run.id not in refs:
+        train_text, _ = split_train_val(run.text, run.info["data"].get("val_fraction", VAL_FRACTION))
+        refs[run.id] = {"vocab_size": len(CharVocab.from_text(run.text)),
+                        "unigram": unigram_entropy(train_text or run.text)}
+    return refs[run.id]
+
+
+def _cell_name(cell: str) -> str:
+    return _t(f"cell.{cell}")
+
+
+def _model_summary(model: dict) -> str:
+    impl = _t("impl.fused") if model.get("fused", True) else _t("impl.scratch")
+    peep = f" + {_t('peephole_short')}" if model.get("peephole") else ""
+    return _t("model_summary", cell=_cell_name(model["cell"]), layers=model["n_layer"], hidden=model["n_hidden"],
+              impl=impl + peep)
+
+
+def _status(run: LiveRun) -> str:
+    status = run.status
+    return "starting" if status == "idle" else status
+
+
+# ---------------------------------------------------------------------------------------- corpus
+@st.cache_data(show_spinner=False, max_entries=4)
+def _named_corpus(name: str, data_dir: str | None) -> str:
+    # No download from the page: a server without internet would retry (and wait) on every rerun.
+    return load_text(name, data_dir, download=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _text_stats(text: str) -> dict:
+    train_text, _ = split_train_val(text, VAL_FRACTION)
+    stats = corpus_stats(text, top=20)
+    stats["model_vocab"] = len(CharVocab.from_text(text))
+    stats["train_chars"] = len(train_text)
+    stats["unigram"] = unigram_entropy(train_text or text)
+    return stats
+
+
+def _corpus_label(name: str) -> str:
+    key = f"{_P}corpus.{name}"
+    return t(key) if key in STRINGS else name
+
+
+def _corpus_picker() -> tuple[str | None, str]:
+    """The training text and its name, or ``(None, "")`` with a message saying why there is none."""
+    sources = ("named", "upload", "paste")
+    source = st.radio(_t("source"), sources, format_func=lambda s: _t(f"source.{s}"), horizontal=True,
+                      key="train.source")
+    text, name = None, ""
+    if source == "named":
+        name = st.selectbox(_t("corpus"), list(CORPORA), format_func=_corpus_label, key="train.corpus")
+        try:
+            text = _named_corpus(name, os.environ.get(ENV_DATA_DIR))
+        except CorpusNotFoundError:
+            st.warning(_t("corpus_missing", name=_corpus_label(name), path=CORPORA[name].relpath, env=ENV_DATA_DIR),
+                       icon=":material/folder_off:")
+            return None, ""
+        except DataError as exc:
+            st.error(_t("corpus_unreadable", name=_corpus_label(name), detail=str(exc)))
+            return None, ""
+    elif source == "upload":
+        max_mb = st.get_option("server.maxUploadSize")
+        upload = st.file_uploader(_t("upload"), type=["txt"], key="train.upload",
+                                  help=_t("upload_help", mb=max_mb, chars=f"{LIMITS.max_corpus_chars:,}"))
+        if upload is None:
+            st.caption(_t("upload_waiting"))
+            return None, ""
+        raw = upload.getvalue()
+        name = upload.name
+        try:
+            text = decode_text(raw, upload.name)
+        except DataError as exc:
+            st.error(_t("upload_empty" if not raw else "upload_not_utf8", name=upload.name),
+                     icon=":material/error:")
+            st.caption(str(exc))
+            return None, ""
+    else:
+        text = st.text_area(_t("paste"), key="train.paste", height=180, placeholder=_t("paste_placeholder"))
+        name = "pasted text"
+        if not text:
+            st.caption(_t("paste_waiting"))
+            return None, ""
+    if len(text) > LIMITS.max_corpus_chars:
+        st.error(_t("too_long", n=f"{len(text):,}", cap=f"{LIMITS.max_corpus_chars:,}"))
+        return None, ""
+    return text, name
+
+
+def _corpus_stats(text: str) -> dict:
+    stats = _text_stats(text)
+    c1, c2 = st.columns(2)
+    c1.metric(_t("stat.chars"), _compact(stats["characters"]), help=f"{stats['characters']:,}")
+    c2.metric(_t("stat.vocab"), f"{stats['vocab_size']:,}", help=_t("stat.vocab_help"))
+    st.caption(_t("stat.entropy", unigram=f"{nats_to_bits(stats['unigram']):.2f}",
+                  uniform=f"{nats_to_bits(uniform_entropy(stats['model_vocab'])):.2f}", v=stats["model_vocab"]))
+    with st.expander(_t("stat.details")):
+        st.plotly_chart(charts.char_frequency_figure(stats["most_common"], title=_t("stat.freq_title"),
+                                                     x_title=_t("stat.freq_x"), y_title=_t("stat.freq_y")),
+                        config={"displayModeBar": False})
+        st.caption(_t("stat.preview"))
+        st.code(text[:400], language=None, wrap_lines=True)
+    return stats
+
+
+# ---------------------------------------------------------------------------------------- knobs
+def _knobs() -> tuple[dict, CharLMData, TrainConfig]:
+    st.markdown(f"**{_t('model_header')}**")
+    c1, c2 = st.columns(2)
+    cell = c1.selectbox(_t("cell"), CELLS, index=2, format_func=_cell_name, key="train.cell")
+    impl = c2.radio(_t("impl"), ("fused", "scratch"), format_func=lambda v: _t(f"impl.{v}"), key="train.impl",
+                    help=_t("impl_help"))
+    can_peep = cell == "lstm" and impl == "scratch"
+    peephole = st.checkbox(_t("peephole"), key="train.peephole", disabled=not can_peep,
+                           help=_t("peephole_help")) and can_peep
+    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=2, key="train.layers")
+    n_hidden = c2.select_slider(_t("hidden"), (16, 32, 64, 128, 256, 384, 512, 768, 1024), value=128,
+                                key="train.hidden")
+    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=32, key="train.embd")
+    dropout = c2.slider(_t("dropout"), 0.0, 0.5, 0.0, 0.05, key="train.dropout", help=_t("dropout_help"))
+
+    st.markdown(f"**{_t('train_header')}**")
+    c1, c2 = st.columns(2)
+    seq_len = c1.select_slider(_t("seq_len"), (8, 16, 32, 64, 128, 256), value=64, key="train.seq_len",
+                               help=_t("seq_len_help"))
+    bptt = c2.radio(_t("bptt"), ("truncated", "full"), format_func=lambda v: _t(f"bptt.{v}"), key="train.bptt",
+                    help=_t("bptt_help"))
+    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=32, key="train.batch")
+    lr = c2.select_slider(_t("lr"), (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), value=3e-3,
+                          format_func=lambda v: f"{v:g}", key="train.lr")
+    clip = c1.select_slider(_t("clip"), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), value=1.0,
+                            format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}", key="train.clip",
+                            help=_t("clip_help"))
+    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, 1000, 100, key="train.max_steps")
+    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, 100, 50, key="train.eval_every",
+                                 help=_t("eval_every_help"))
+    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, 100, 50, key="train.sample_every",
+                                   help=_t("sample_every_help"))
+    model = {"cell": cell, "fused": impl == "fused", "peephole": peephole, "n_layer": n_layer, "n_hidden": n_hidden,
+             "n_embd": n_embd, "dropout": dropout}
+    data = CharLMData(batch_size=batch, seq_len=seq_len, bptt=bptt, val_fraction=VAL_FRACTION)
+    max_steps = int(max_steps)
+    train = TrainConfig(max_steps=max_steps, lr=lr, grad_clip=clip, eval_every=int(eval_every),
+                        checkpoint_every=int(eval_every), sample_every=int(sample_every),
+                        warmup_steps=min(100, max_steps // 10))
+    return model, data, train
+
+
+def _size_check(stats: dict, model: dict, data: CharLMData) -> bool:
+    """Show the parameter count and parameters-to-data ratio; False when the run cannot start."""
+    n_params = estimate_params(stats["model_vocab"], model)
+    ratio = params_per_char(n_params, stats["train_chars"])
+    c1, c2 = st.columns(2)
+    c1.metric(_t("params"), _compact(n_params), help=f"{n_params:,}")
+    c2.metric(_t("ratio"), f"{ratio:.2f}" if ratio < 100 else f"{ratio:.0f}", help=_t("ratio_help"))
+    verdict = "ratio_high" if ratio >= 1 else ("ratio_low" if ratio < 0.05 else "ratio_mid")
+    st.caption(_t(verdict, ratio=f"{ratio:.2f}"))
+    ok = True
+    if n_params > LIMITS.max_params:
+        st.error(_t("too_big", n=f"{n_params:,}", cap=f"{LIMITS.max_params:,}"))
+        ok = False
+    try:
+        check_text_fits(stats["characters"], data)
+    except DataError as exc:
+        st.warning(_t("too_short"), icon=":material/short_text:")
+        st.caption(str(exc))
+        ok = False
+    return ok
+
+
+def _start_run(text: str, corpus_name: str, model: dict, data: CharLMData, train: TrainConfig) -> None:
+    if _training_run() is not None:  # never a second run per session (double click, stale button)
+        return
+    try:
+        run = LiveRun.create(text, corpus_name, model, data, train)
+    except RunLimitError as exc:
+        st.error(_t("limit_error", message=str(exc)), icon=":material/block:")
+        return
+    except (DataError, ValueError) as exc:
+        st.error(_t("start_failed", message=str(exc)))
+        return
+    try:
+        run.start()
+    except (RunLimitError, DataError, ValueError) as exc:
+        ACTIVE.pop(run.id, None)
+        shutil.rmtree(run.run_dir, ignore_errors=True)
+        key = "limit_error" if isinstance(exc, RunLimitError) else "start_failed"
+        st.error(_t(key, message=str(exc)), icon=":material/block:")
+        return
+    _set_current(run)
+    st.rerun()
+
+
+def _setup_column() -> None:
+    st.subheader(f"1 · {_t('data_header')}")
+    text, corpus_name = _corpus_picker()
+    stats = _corpus_stats(text) if text else None
+    st.subheader(f"2 · {_t('setup_header')}")
+    model, data, train = _knobs()
+    ok = stats is not None and _size_check(stats, model, data)
+    st.caption(_t("caps", params=f"{LIMITS.max_params:,}", steps=f"{LIMITS.max_steps:,}",
+                  chars=f"{LIMITS.max_corpus_chars:,}", runs=LIMITS.max_concurrent_runs))
+    busy = _training_run()
+    if busy is not None:
+        st.info(_t("one_run", run=busy.id), icon=":material/hourglass_top:")
+    if st.button(_t("start"), type="primary", icon=":material/play_arrow:", key="train.start",
+                 disabled=not ok or busy is not None, width="stretch"):
+        _start_run(text, corpus_name, model, data, train)
+
+
+# ------------------------------------------------------------------------------------- live panel
+def _controls(run: LiveRun, status: str) -> None:
+    c1, c2, _ = st.columns([1, 1, 2])
+    if run.is_alive:
+        if status == "paused":
+            if c1.button(_t("resume"), icon=":material/play_arrow:", key="train.resume_live", width="stretch"):
+                run.resume()
+        elif c1.button(_t("pause"), icon=":material/pause:", key="train.pause", width="stretch"):
+            run.pause()
+            st.toast(_t("pause_requested"), icon=":material/pause:")
+        if c2.button(_t("stop"), icon=":material/stop:", key="train.stop", width="stretch"):
+            run.stop()
+            st.toast(_t("stop_requested"), icon=":material/stop:")
+    elif status in RESUMABLE:
+        if c1.button(_t("resume"), icon=":material/play_arrow:", key="train.resume", type="primary",
+                     width="stretch", help=_t("resume_help")):
+            other = _training_run()
+            if other is not None and other.id != run.id:
+                st.error(_t("one_run", run=other.id))
+                return
+            try:
+                run.start()
+            except (RunLimitError, DataError, ValueError) as exc:
+                key = "limit_error" if isinstance(exc, RunLimitError) else "start_failed"
+                st.error(_t(key, message=str(exc)), icon=":material/block:")
+                return
+            st.rerun()  # full rerun: the panel starts ticking, the Start button is disabled
+
+
+def _metrics(run: LiveRun, hist: dict) -> None:
+    c1, c2, c3 = st.columns(3)  # the step is in the progress bar
+    loss = charts.smooth(hist["loss"])[-1] if hist["loss"] else None
+    c1.metric(_t("m.train"), _fmt_bits(loss), help=_t("m.bits_help"))
+    best = min(hist["val_loss"]) if hist["val_loss"] else None
+    c2.metric(_t("m.val"), _fmt_bits(best), help=_t("m.val_help", ppl="–" if best is None else
+                                                     f"{perplexity(best):.2f}"))
+    speed = charts.smooth(hist["tokens_per_s"])[-1] if hist["tokens_per_s"] else None
+    c3.metric(_t("m.speed"), "–" if speed is None else f"{speed:,.0f}")
+
+
+def _loss_labels(title: str) -> charts.LossLabels:
+    return charts.LossLabels(title=title, x=_t("c.step"), nats=_t("c.nats"), bits=_t("c.bits"),
+                             train=_t("c.train"), train_smooth=_t("c.train_smooth"), val=_t("c.val"),
+                             uniform=_t("c.uniform"), unigram=_t("c.unigram"))
+
+
+def _charts(run: LiveRun, hist: dict) -> None:
+    refs = _refs(run)
+    st.plotly_chart(charts.loss_figure(hist, vocab_size=refs["vocab_size"], unigram_nats=refs["unigram"],
+                                       labels=_loss_labels(_t("c.loss_title"))))
+    st.caption(_t("c.loss_caption"))
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(charts.grad_norm_figure(hist["step"], hist["grad_norm"],
+                                                clip=run.info["train"].get("grad_clip") or None,
+                                                title=_t("c.grad_title"), x_title=_t("c.step"),
+                                                y_title=_t("c.grad_y"), clip_label=_t("c.clip")))
+    with c2:
+        st.plotly_chart(charts.throughput_figure(hist["step"], hist["tokens_per_s"], title=_t("c.speed_title"),
+                                                 x_title=_t("c.step"), y_title=_t("c.speed_y")))
+
+
+def _samples(hist: dict) -> None:
+    samples = hist["samples"]
+    st.markdown(f"**{_t('sample_header')}**")
+    if not samples:
+        st.caption(_t("sample_waiting"))
+        return
+    step, text = samples[-1]
+    st.caption(_t("sample_caption", step=f"{step:,}"))
+    st.code(text, language=None, wrap_lines=True)
+    if len(samples) > 1:
+        with st.expander(_t("sample_history", n=len(samples))):
+            for old_step, old_text in reversed(samples[:-1]):
+                st.caption(_t("sample_caption", step=f"{old_step:,}"))
+                st.code(old_text, language=None, wrap_lines=True)
+
+
+def _checkpoint_actions(run: LiveRun) -> None:
+    best = run.checkpoint("best")
+    if best is None:
+        st.caption(_t("no_best_yet"))
+        return
+    c1, c2 = st.columns(2)
+    c1.download_button(_t("download"), data=partial(archive_checkpoint, best, f"charlm-{run.id}"),
+                       file_name=f"charlm-{run.id}.zip", mime="application/zip", on_click="ignore",
+                       icon=":material/download:", key="train.download", width="stretch")
+    if c2.button(_t("use_generate"), icon=":material/edit_note:", key="train.use_generate", width="stretch"):
+        remember_model(run.id, best)
+        st.success(_t("use_generate_done", run=run.id), icon=":material/check:")
+
+
+def _session_overview(current: LiveRun) -> None:
+    runs = _session_runs()
+    st.markdown(f"**{_t('session_header')}**")
+    rows = []
+    for run in runs:
+        hist = run.history() if run is current else _finished_history(run)
+        best = min(hist["val_loss"]) if hist["val_loss"] else None
+        rows.append({
+            _t("col.run"): run.id,
+            _t("col.corpus"): run.info.get("corpus", ""),
+            _t("col.model"): _model_summary(run.info["model"]),
+            _t("col.params"): f"{run.info.get('params', 0):,}",
+            _t("col.steps"): f"{run.step:,} / {run.max_steps:,}",
+            _t("col.status"): _t(f"status.{_status(run)}"),
+            _t("col.best"): _fmt_bits(best),
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    if len(runs) < 2:
+        st.caption(_t("compare_hint"))
+        return
+    curves = []
+    for run in runs:
+        hist = run.history() if run is current else _finished_history(run)
+        label = f"{run.id[-6:]} · {_cell_name(run.info['model']['cell'])} {run.info['model']['n_hidden']}"
+        curves.append(charts.RunCurve(label, hist["step"], hist["loss"], hist["eval_step"], hist["val_loss"]))
+    st.plotly_chart(charts.compare_runs_figure(curves, title=_t("c.compare_title"), x_title=_t("c.step"),
+                                               nats_title=_t("c.nats"), bits_title=_t("c.bits"),
+                                               train_suffix=_t("c.train_short"), val_suffix=_t("c.val_short")))
+
+
+def _finished_history(run: LiveRun) -> dict:
+    """History of a run that is not the current one; cached while it is not training."""
+    if run.is_alive:
+        return run.history()
+    cache = st.session_state.setdefault("train._histories", {})
+    key = (run.id, run.step, run.status)
+    if cache.get(run.id, (None,))[0] != key:
+        cache[run.id] = (key, run.history())
+    return cache[run.id][1]
+
+
+def _live(run_id: str) -> None:
+    """The part that refreshes while the run trains (a fragment; see _run_panel)."""
+    run = _open_run(run_id)
+    if run is None:
+        return
+    alive = run.is_alive
+    was_alive = st.session_state.get(_WAS_ALIVE_KEY, False)
+    st.session_state[_WAS_ALIVE_KEY] = alive
+    if was_alive and not alive:
+        st.rerun()  # the run just ended: one full rerun updates the controls and stops the ticking
+    status = _status(run)
+    hist = run.history()
+    badge = {"running": "blue", "starting": "blue", "paused": "orange", "done": "green", "early_stop": "green",
+             "stopped": "gray", "interrupted": "orange", "new": "gray", "diverged": "red", "error": "red"}
+    st.markdown(f"{_t('status')}: :{badge.get(status, 'gray')}-badge[{_t(f'status.{status}')}]")
+    st.progress(min(1.0, run.step / max(1, run.max_steps)),
+                text=_t("progress", step=f"{run.step:,}", total=f"{run.max_steps:,}"))
+    if status in ("diverged", "error"):
+        st.error(_t(f"failed.{status}", message=hist["message"] or run.error or ""))
+    elif status in RESUMABLE and not alive:
+        st.info(_t(f"resumable.{status}"), icon=":material/restart_alt:")
+    _controls(run, status)
+    _metrics(run, hist)
+    _charts(run, hist)
+    _samples(hist)
+    _checkpoint_actions(run)
+    st.divider()
+    _session_overview(run)
+
+
+def _on_show_run() -> None:
+    chosen = _open_run(st.session_state.get(_SHOW_RUN_KEY))
+    if chosen is not None:
+        _set_current(chosen)
+
+
+def _run_panel(run: LiveRun | None) -> None:
+    st.subheader(f"3 · {_t('run_header')}")
+    with st.expander(_t("explain_header"), expanded=run is None, icon=":material/school:"):
+        st.markdown(_t("explain"))
+    if run is None:
+        st.info(_t("no_run"), icon=":material/arrow_back:")
+        return
+    st.caption(_t("run_summary", run=run.id, corpus=run.info.get("corpus", ""),
+                  model=_model_summary(run.info["model"]), params=f"{run.info.get('params', 0):,}"))
+    ids = [r.id for r in _session_runs()]
+    if len(ids) > 1:
+        # The selector follows the current run (re-seeded every run); picking another one switches to it.
+        st.session_state[_SHOW_RUN_KEY] = run.id
+        st.selectbox(_t("show_run"), ids, key=_SHOW_RUN_KEY, on_change=_on_show_run)
+    live = st.fragment(run_every=REFRESH_S if run.is_alive else None)(_live)
+    live(run.id)
+
+
+def render() -> None:
+    st.title(f"🏋️ {_t('title')}")
+    st.caption(_t("teaches"))
+    current = _attach_from_url()
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        _setup_column()
+    with right:
+        _run_panel(current)
+
+
+render()

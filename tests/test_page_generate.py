@@ -1,0 +1,169 @@
+"""The "Generate text" page, driven with Streamlit's AppTest: model choice (session models and saved
+runs), every decoding method, the next-character view, unknown prime characters, Korean."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import engine.generate  # noqa: E402
+from dashboard import i18n  # noqa: E402
+from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint  # noqa: E402
+
+PAGE = ROOT / "dashboard" / "pages" / "generate_text.py"
+P = "page.generate_text."
+
+
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
+    import dashboard.resources as resources
+    import engine.checkpoint as ck
+
+    monkeypatch.setattr(ck, "PRETRAINED_DIR", tmp_path / "no-pretrained")  # only the models made here
+    resources.available_pretrained.clear()
+    yield tmp_path / "runs"
+    resources.available_pretrained.clear()
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path, tiny_text: str) -> Path:
+    """An untrained tiny char-LM saved as a checkpoint folder (what a run's best/ holds)."""
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(tiny_text)
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=16, n_embd=8, dropout=0.0), vocab)
+    return save_checkpoint(tmp_path / "models" / "tiny" / "best", model,
+                           meta={"provenance": {"corpus": "tiny"}, "step": 0, "best_val_loss": 3.0})
+
+
+def _page(checkpoint: Path | None = None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["lang"] = lang
+    if checkpoint is not None:
+        at.session_state["session_models"] = [{"id": "tiny-run", "path": str(checkpoint)}]
+    return at.run()
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _generate(at: AppTest, method: str, **settings) -> AppTest:
+    at.button_group(key="generate.method").set_value(method).run()
+    for key, value in settings.items():
+        widget = {"prime": at.text_area, "length": at.number_input, "seed": at.number_input}.get(key, at.slider)
+        widget(key=f"generate.{key}").set_value(value)
+    at.button(key="generate.go").click().run()
+    _ok(at)
+    return at
+
+
+def _result(at: AppTest):
+    return at.session_state["generate.result"]["gen"]
+
+
+def _candidate_traces(at: AppTest) -> dict[str, dict]:
+    (chart,) = at.get("plotly_chart")
+    return {tr["name"]: tr for tr in json.loads(chart.proto.spec)["data"]}
+
+
+def test_no_model_at_all_says_how_to_get_one() -> None:
+    at = _page()
+    _ok(at)
+    assert i18n.t(P + "no_models", lang="en") in [e.value for e in at.info]
+
+
+@pytest.mark.parametrize(
+    ("method", "settings"),
+    [("greedy", {}), ("sample", {"temperature": 1.2}), ("top_k", {"top_k": 2}), ("top_p", {"top_p": 0.1}),
+     ("beam", {"beam_width": 3, "n_best": 3})],
+)
+def test_every_decoding_method_writes_text_and_shows_candidates(checkpoint: Path, method: str,
+                                                                settings: dict) -> None:
+    at = _generate(_page(checkpoint), method, prime="ANNA:", length=40, **settings)
+    gen = _result(at)
+    assert len(gen.text) == 40 and gen.prime == "ANNA:"
+    assert any(code.value == "ANNA:" + gen.text for code in at.code)  # the output, prime first
+    assert len(gen.candidates) == 40 and len(gen.candidates[0]) == 10
+    traces = _candidate_traces(at)
+    # the chosen character is highlighted when it is among the ten recorded candidates (sampling from an
+    # untrained model may pick a less likely one)
+    chosen_recorded = gen.text[0] in [c.char for c in gen.candidates[0]]
+    assert (i18n.t(P + "next_chosen", lang="en") in traces) == chosen_recorded
+    filtered = i18n.t(P + "next_filtered", lang="en")
+    if method in ("top_k", "top_p"):
+        assert filtered in traces  # candidates the filter removed are drawn differently
+    if method == "top_k":
+        assert all(sum(c.kept for c in cands) == 2 for cands in gen.candidates)
+    if method == "beam":
+        assert len(gen.n_best) == 3
+        assert at.dataframe  # the n-best list
+    if method == "greedy":
+        assert all(cands[0].char == ch for cands, ch in zip(gen.candidates, gen.text))
+
+
+def test_moving_through_positions_does_not_generate_again(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    original = engine.generate.stream_text
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine.generate, "stream_text", counting)
+    at = _generate(_page(checkpoint), "sample", length=30)
+    assert len(calls) == 1
+    gen = _result(at)
+    at.slider(key="generate.position").set_value(17).run()
+    _ok(at)
+    assert len(calls) == 1 and _result(at).text == gen.text
+    (chart,) = at.get("plotly_chart")
+    assert "17" in json.loads(chart.proto.spec)["layout"]["title"]["text"]
+
+
+def test_prime_with_unknown_characters_is_a_warning(checkpoint: Path) -> None:
+    at = _generate(_page(checkpoint), "greedy", prime="ANNA 🙂 Ω:", length=10)
+    gen = _result(at)
+    assert gen.unknown_chars == ["🙂", "Ω"] and len(gen.text) == 10
+    (warning,) = at.warning
+    assert "🙂" in warning.value and "Ω" in warning.value
+
+
+def test_empty_prime_works(checkpoint: Path) -> None:
+    at = _generate(_page(checkpoint), "sample", prime="", length=15)
+    assert len(_result(at).text) == 15 and not at.warning
+
+
+def test_saved_runs_under_the_runs_root_are_offered(runs_dir: Path, checkpoint: Path) -> None:
+    import shutil
+
+    run_dir = runs_dir / "20250101-000000-abc123"
+    shutil.copytree(checkpoint, run_dir / "best")
+    (run_dir / "run.json").write_text("{}")
+    at = _page()
+    _ok(at)
+    (box,) = at.selectbox
+    assert box.value == f"path:{run_dir / 'best'}"
+    assert "20250101-000000-abc123" in box.options[0]
+    _generate(at, "greedy", length=5)
+    assert len(_result(at).text) == 5
+
+
+def test_korean_page_renders(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(i18n, "_fallback_lang", "ko")  # AppTest formats option labels outside the script run
+    at = _page(checkpoint, lang="ko")
+    _ok(at)
+    assert at.title[0].value.endswith(i18n.t(P + "title", lang="ko"))
+    _generate(at, "beam", prime="ANNA😀", length=20, beam_width=2, n_best=2)
+    assert i18n.t(P + "n_best_header", lang="ko") in [m.value.strip("*") for m in at.markdown]
+    assert "😀" in at.warning[0].value

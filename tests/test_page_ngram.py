@@ -1,0 +1,187 @@
+"""The "N-gram vs RNN" page (AppTest: the app runs in-process, no browser).
+
+Each test points the page at its own data directory, download cache and runs folder, so what it
+finds (corpus or not, char-LSTM or not) is decided here and not by the machine's setup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dashboard import i18n  # noqa: E402
+from dashboard.pages import PAGES  # noqa: E402
+from engine.ngram import pretrained as shipped  # noqa: E402
+from tests.conftest import make_text  # noqa: E402
+
+APP = ROOT / "streamlit_app.py"
+PAGE = next(spec for spec in PAGES if spec.slug == "ngram_vs_rnn")
+P = "page.ngram_vs_rnn."
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No corpus, no download cache, no app runs, fresh Streamlit caches."""
+    from engine.data import corpora
+
+    monkeypatch.setenv("RNN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(corpora, "CACHE_DIR", tmp_path / "cache")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tmp_path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _page(lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    if lang != "en":
+        at.query_params["lang"] = lang
+    at.run()
+    at.switch_page(str(PAGE.path)).run()
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def _charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def _tiny_corpus(root: Path) -> str:
+    text = make_text(30000, seed=5)
+    (root / "data" / "tinyshakespeare").mkdir(parents=True)
+    (root / "data" / "tinyshakespeare" / "input.txt").write_text(text, encoding="utf-8")
+    return text
+
+
+def _tiny_run(root: Path, text: str, run_id: str = "20260101-000000-tiny01") -> Path:
+    """A run folder like the Train page's, with an untrained tiny char-LSTM as its best checkpoint."""
+    from engine.charlm import CharLM, CharLMConfig
+    from engine.checkpoint import save_checkpoint
+    from engine.data.text import CharVocab
+
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(text)
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=16, n_embd=8), vocab)
+    run = root / "runs" / run_id
+    run.mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"corpus": "tinyshakespeare", "model": {}, "data": {}, "train": {}}))
+    save_checkpoint(run / "best", model, meta={"provenance": {"corpus": "tinyshakespeare"},
+                                               "data": {"val_fraction": 0.1, "eval_batch_size": 4,
+                                                        "eval_seq_len": 64}})
+    return run
+
+
+# ---------------------------------------------------------------------------------------------- no data
+@pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_page_without_corpus_or_lstm(isolated: Path, lang: str) -> None:
+    at = _page(lang)
+    _ok(at)
+    i18n.set_lang(lang)
+    try:
+        text = _all_text(at)
+        assert i18n.t(P + "title") in at.title[0].value
+        assert i18n.t(P + "corpus_missing", max_order=shipped.SHIPPED_ORDER) in text  # says what is missing
+        assert i18n.t(P + "lstm_none") in text
+        # the strip, the validation curves and the coverage chart; the n-gram totals
+        assert len(_charts(at)) >= 3
+        labels = [m.label for m in at.metric]
+        assert i18n.t(P + "metric_text", model=i18n.t(P + "row_ngram")) in labels
+        assert i18n.t(P + "metric_val", model=i18n.t(P + "row_ngram")) in labels
+        assert at.slider(key="ngram_vs_rnn.order").max == shipped.SHIPPED_ORDER  # higher orders need the corpus
+    finally:
+        i18n.set_lang("en")
+
+
+@pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
+def test_emoji_and_long_input(isolated: Path) -> None:
+    at = _page()
+    at.segmented_control(key="ngram_vs_rnn.source").set_value("own").run()
+    _ok(at)
+    at.text_area(key="ngram_vs_rnn.own_text").input("To be, or not 🐈 to be ☃\u200d 王").run()
+    _ok(at)
+    warning = "\n".join(w.value for w in at.warning)
+    assert "🐈" in warning and "王" in warning and "\ufffd" in warning  # the joiner is shown as U+FFFD
+    assert i18n.t(P + "totals_unknown", n=4, lang="en") in [c.value for c in at.caption]
+    at.text_area(key="ngram_vs_rnn.own_text").input("All the world's a stage. " * 200).run()
+    _ok(at)
+    assert i18n.t(P + "text_capped", max="3,000", lang="en") in [i.value for i in at.info]
+
+
+def test_page_without_any_ngram_says_how_to_build_it(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shipped, "SHIPPED_DIR", isolated / "no-ngram")  # the page imports it on every run
+    at = _page()
+    _ok(at)
+    assert i18n.t(P + "ngram_missing", lang="en") in [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------------------------------------- with data
+def test_page_with_corpus_and_trained_lstm(isolated: Path) -> None:
+    text = _tiny_corpus(isolated)
+    _tiny_run(isolated, text)
+    at = _page()
+    _ok(at)
+    lstm = at.selectbox(key="ngram_vs_rnn.lstm")
+    assert lstm.value == "run:20260101-000000-tiny01"
+    # the strip, the per-role bars, the validation curves and the coverage chart
+    assert len(_charts(at)) >= 4
+    labels = [m.label for m in at.metric]
+    assert len(labels) == 4 and i18n.t(P + "metric_val", model="LSTM", lang="en") in labels
+    values = {m.label: m.value for m in at.metric}
+    assert all(v.replace(".", "", 1).isdigit() for v in values.values()), values  # every total was measured
+    assert i18n.t(P + "corpus_ok", chars=f"{len(text):,}", val=f"{len(text) - int(len(text) * 0.9):,}",
+                  lang="en") in _all_text(at)
+    # the strip: surprisal and difference heatmaps with the characters as text
+    spec = json.loads(_charts(at)[0].proto.spec)
+    kinds = [trace["type"] for trace in spec["data"]]
+    assert kinds.count("heatmap") == 1 and kinds.count("scatter") == 3  # + two colour bars and the characters
+    # an order above the shipped counts is fitted on the corpus
+    at.slider(key="ngram_vs_rnn.order").set_value(9).run()
+    _ok(at)
+    assert not any(i18n.t(P + "order_capped", max_order=7, lang="en") in c.value for c in at.caption)
+    # both samples are generated
+    codes = [c.value for c in at.code]
+    assert len(codes) == 2 and all(len(c) >= 100 for c in codes)
+    at.button(key="ngram_vs_rnn.new_samples").click().run()
+    _ok(at)
+    assert [c.value for c in at.code] != codes
+
+
+def test_korean_page_with_lstm_and_emoji(isolated: Path) -> None:
+    text = _tiny_corpus(isolated)
+    _tiny_run(isolated, text)
+    at = _page("ko")
+    _ok(at)
+    assert i18n.t(P + "title", lang="ko") in at.title[0].value
+    # AppTest re-formats every widget's value outside the script run, where t() reads the module fallback
+    i18n.set_lang("ko")
+    try:
+        at.segmented_control(key="ngram_vs_rnn.source").set_value("own").run()
+        at.text_area(key="ngram_vs_rnn.own_text").input("ANNA:\nthe 🐈 king is dead.\n").run()
+    finally:
+        i18n.set_lang("en")
+    _ok(at)
+    assert any("🐈" in w.value for w in at.warning)
+    assert len(at.metric) == 4
