@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
+from engine.progress import progress_listener, stop_on_signals
 
 DRY_RUN_TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -127,34 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_listener(total: int, start: int):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, file=sys.stderr)
-    last_val = {"v": None}
-
-    def on_event(e) -> None:
-        if e.kind == "step":
-            bar.update(1)
-            post = {"loss": f"{e.data['loss']:.3f}", "gnorm": f"{e.data['grad_norm']:.2f}",
-                    "char/s": f"{e.data['tokens_per_s']:.0f}"}
-            if last_val["v"] is not None:
-                post["val"] = f"{last_val['v']:.3f}"
-            bar.set_postfix(post, refresh=False)
-        elif e.kind == "eval":
-            last_val["v"] = e.data["val_loss"]
-            bar.write(f"step {e.step}: val loss {e.data['val_loss']:.4f} nats/char "
-                      f"({e.data['val_loss'] / 0.693147:.4f} bits/char){' *best*' if e.data['improved'] else ''}")
-        elif e.kind == "sample":
-            bar.write(f"--- sample at step {e.step} ---\n{e.data['text']}\n---")
-        elif e.kind in ("stopped", "early_stop", "diverged", "done"):
-            bar.close()
-            msg = e.data.get("message") or ", ".join(f"{k}={v}" for k, v in e.data.items())
-            print(f"{e.kind} at step {e.step}: {msg}", file=sys.stderr)
-
-    return on_event
-
-
 def cmd_train_charlm(args: argparse.Namespace) -> int:
     from engine.data.corpora import load_text
     from engine.distributed import distributed_context
@@ -192,7 +165,7 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [_progress_listener(train_cfg.max_steps, 0)] if rank == 0 else []
+        listeners = [progress_listener(train_cfg.max_steps, 0, "char", "sample")] if rank == 0 else []
         trainer = charlm_trainer(text, model_cfg, data_cfg, train_cfg, run_dir=run_dir, provenance=provenance,
                                  listeners=listeners, device=device, rank=rank, world_size=world_size)
         if rank == 0:
@@ -200,25 +173,9 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
             where = f"resuming at step {trainer.step}" if trainer.step else "new run"
             print(f"{where} in {run_dir}: {n:,} parameters, {len(trainer.model.vocab)} symbols, "
                   f"device {trainer.device}, {world_size} process(es)", file=sys.stderr)
-            if trainer.step and listeners:
-                trainer.listeners = [_progress_listener(train_cfg.max_steps, trainer.step)]
-        _stop_on_signals(trainer)
+        stop_on_signals(trainer)
         status = trainer.fit()
     return 0 if status in ("done", "early_stop", "stopped") else 1
-
-
-def _stop_on_signals(trainer) -> None:
-    """Ctrl-C or `kill` (SIGTERM) ask the trainer to stop: it saves run_dir/last first, so nothing is lost."""
-    import signal
-
-    def handler(signum, frame):
-        print(f"\n{signal.Signals(signum).name}: stopping after this step and saving the checkpoint "
-              "(send it again to abort without saving)", file=sys.stderr)
-        trainer.request_stop()
-        signal.signal(signum, signal.SIG_DFL)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, handler)
 
 
 def cmd_train_ngram(args: argparse.Namespace) -> int:

@@ -96,34 +96,6 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     add_common(ev)
 
 
-def _progress_listener(total: int, start: int):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, file=sys.stderr)
-    last_val: dict[str, float | None] = {"v": None}
-
-    def on_event(e) -> None:
-        if e.kind == "step":
-            bar.update(1)
-            post = {"loss": f"{e.data['loss']:.3f}", "gnorm": f"{e.data['grad_norm']:.2f}",
-                    "words/s": f"{e.data['tokens_per_s']:.0f}"}
-            if last_val["v"] is not None:
-                post["val"] = f"{last_val['v']:.3f}"
-            bar.set_postfix(post, refresh=False)
-        elif e.kind == "eval":
-            last_val["v"] = e.data["val_loss"]
-            bar.write(f"step {e.step}: val loss {e.data['val_loss']:.4f} nats/word "
-                      f"(perplexity {2.718281828 ** e.data['val_loss']:.2f}){' *best*' if e.data['improved'] else ''}")
-        elif e.kind == "sample":
-            bar.write(f"--- captions at step {e.step} ---\n{e.data['text']}\n---")
-        elif e.kind in ("stopped", "early_stop", "diverged", "done"):
-            bar.close()
-            msg = e.data.get("message") or ", ".join(f"{k}={v}" for k, v in e.data.items())
-            print(f"{e.kind} at step {e.step}: {msg}", file=sys.stderr)
-
-    return on_event
-
-
 def _print_bleu(result: dict) -> None:
     print(f"BLEU on {result['images']} {result['split']} images ({result['references_per_image']} references each, "
           "sacrebleu corpus BLEU, lower-cased, punctuation removed):", file=sys.stderr)
@@ -136,6 +108,7 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.data.captions import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
     from engine.data.corpora import CorpusNotFoundError, DataError
     from engine.distributed import distributed_context
+    from engine.progress import progress_listener, stop_on_signals
     from engine.trainer import TrainConfig
 
     encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
@@ -205,7 +178,7 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [_progress_listener(train_cfg.max_steps, 0)] if rank == 0 else []
+        listeners = [progress_listener(train_cfg.max_steps, 0, "word", "captions")] if rank == 0 else []
         trainer = captioner_trainer(dataset, cache, model_cfg, data_cfg, train_cfg, run_dir=run_dir,
                                     provenance=provenance, listeners=listeners, device=device, rank=rank,
                                     world_size=world_size)
@@ -215,8 +188,7 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
             print(f"{where} in {run_dir}: {m.num_params():,} decoder parameters ({m.num_params() * 4 / 1e6:.1f} MB "
                   f"fp32), {len(m.vocab)} words, encoder {cache.encoder}, {trainer.train_batches.steps_per_epoch} "
                   f"steps/epoch, device {trainer.device}, {world_size} process(es)", file=sys.stderr)
-            if trainer.step and listeners:
-                trainer.listeners = [_progress_listener(train_cfg.max_steps, trainer.step)]
+        stop_on_signals(trainer)
         status = trainer.fit()
     ok = status in ("done", "early_stop", "stopped")
     if ok and rank == 0 and not args.no_bleu and status != "stopped" and (run_dir / "best").exists():
