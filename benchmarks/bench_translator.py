@@ -44,7 +44,10 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=64, help="sentences per batch (throughput)")
     p.add_argument("--beam-width", type=int, default=5)
     p.add_argument("--repeats", type=int, default=7, help="latency runs (median reported)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     pairs = load_pairs("tatoeba-fra-eng", args.data_dir)
     splits = grouped_split(pairs)

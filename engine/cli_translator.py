@@ -99,7 +99,7 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     ev.add_argument("--beam-width", type=int, default=5, help="beam width (beam search)")
     ev.add_argument("--length-penalty", type=float, default=0.6, help="GNMT length normalisation alpha (beam)")
     ev.add_argument("--batch-size", type=int, default=64, help="sentences decoded together")
-    ev.add_argument("--limit", type=int, default=None, help="score only the first N source sentences")
+    ev.add_argument("--limit", type=int, default=None, help="score N evenly spaced source sentences (all lengths)")
     ev.add_argument("--output", default=None, help="also write 'source<TAB>hypothesis' lines to this file")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     ev.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
@@ -115,38 +115,11 @@ def _set_threads(n: int | None) -> None:
         torch.set_num_threads(n)
 
 
-def _progress_listener(total: int, start: int):
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, initial=start, unit="step", dynamic_ncols=True, file=sys.stderr)
-    last_val: dict[str, float | None] = {"v": None}
-
-    def on_event(e) -> None:
-        if e.kind == "step":
-            bar.update(1)
-            post = {"loss": f"{e.data['loss']:.3f}", "gnorm": f"{e.data['grad_norm']:.2f}",
-                    "tok/s": f"{e.data['tokens_per_s']:.0f}"}
-            if last_val["v"] is not None:
-                post["val"] = f"{last_val['v']:.3f}"
-            bar.set_postfix(post, refresh=False)
-        elif e.kind == "eval":
-            last_val["v"] = e.data["val_loss"]
-            bar.write(f"step {e.step}: val loss {e.data['val_loss']:.4f} nats/subword "
-                      f"(perplexity {2.718281828 ** e.data['val_loss']:.2f}){' *best*' if e.data['improved'] else ''}")
-        elif e.kind == "sample":
-            bar.write(f"--- translations at step {e.step} ---\n{e.data['text']}\n---")
-        elif e.kind in ("stopped", "early_stop", "diverged", "done"):
-            bar.close()
-            msg = e.data.get("message") or ", ".join(f"{k}={v}" for k, v in e.data.items())
-            print(f"{e.kind} at step {e.step}: {msg}", file=sys.stderr)
-
-    return on_event
-
-
 def cmd_train_translator(args: argparse.Namespace) -> int:
     from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
     from engine.data.parallel import load_pairs
     from engine.distributed import distributed_context
+    from engine.progress import progress_listener, stop_on_signals
     from engine.recipes import TranslatorData, translator_trainer
     from engine.trainer import TrainConfig
 
@@ -190,7 +163,7 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [_progress_listener(train_cfg.max_steps, 0)] if rank == 0 else []
+        listeners = [progress_listener(train_cfg.max_steps, 0, "subword", "translations")] if rank == 0 else []
         trainer = translator_trainer(pairs, model_cfg, data_cfg, train_cfg, run_dir=run_dir, provenance=provenance,
                                      listeners=listeners, device=device, rank=rank, world_size=world_size)
         if rank == 0:
@@ -199,8 +172,7 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
             print(f"{where} in {run_dir}: {m.num_params():,} parameters, {len(m.tokenizer)} subwords, "
                   f"{trainer.train_batches.batches_per_epoch} batches/epoch, device {trainer.device}, "
                   f"{world_size} process(es)", file=sys.stderr)
-            if trainer.step and listeners:
-                trainer.listeners = [_progress_listener(train_cfg.max_steps, trainer.step)]
+        stop_on_signals(trainer)
         status = trainer.fit()
     return 0 if status in ("done", "early_stop", "stopped") else 1
 
@@ -271,8 +243,9 @@ def cmd_eval_translator(args: argparse.Namespace) -> int:
     splits = grouped_split(orient_pairs(pairs, direction), data.get("val_fraction", 0.05),
                            data.get("test_fraction", 0.05), salt=data.get("split_salt", SPLIT_SALT))
     sources, refs = group_references(splits[args.split])
-    if args.limit:
-        sources, refs = sources[: args.limit], refs[: args.limit]
+    if args.limit and args.limit < len(sources):  # evenly spaced: the corpus is sorted short to long
+        keep = [round(i * len(sources) / args.limit) for i in range(args.limit)]
+        sources, refs = [sources[i] for i in keep], [refs[i] for i in keep]
     if not sources:
         print(f"error: the {args.split} split is empty", file=sys.stderr)
         return 2

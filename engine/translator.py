@@ -420,7 +420,11 @@ class Translator(nn.Module):
         (never training targets; a lone byte would decode to U+FFFD)."""
         ids = [PAD_ID, UNK_ID, BOS_ID]
         if self.tokenizer is not None:
-            ids += [i for i in range(len(self.tokenizer)) if self.tokenizer.sp.is_byte(i)]
+            cached = self.__dict__.get("_byte_ids")
+            if cached is None or cached[0] is not self.tokenizer:
+                cached = (self.tokenizer, [i for i in range(len(self.tokenizer)) if self.tokenizer.sp.is_byte(i)])
+                self.__dict__["_byte_ids"] = cached
+            ids += cached[1]
         return ids
 
     def _step_fn(self):
