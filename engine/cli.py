@@ -203,11 +203,20 @@ def cmd_train_ngram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_charlm(name_or_path: str, device: str | None):
+    from engine.checkpoint import CheckpointError, load_pretrained
+
+    model = load_pretrained(name_or_path, device=device)
+    if getattr(model, "kind", None) != "charlm":
+        raise CheckpointError(f"{name_or_path} is a {model.kind} model; this command needs a char-LM "
+                              "(use `translate` or `caption` for those models)")
+    return model
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from engine.checkpoint import load_pretrained
     from engine.generate import generate_text, stream_text
 
-    model = load_pretrained(args.model, device=args.device)
+    model = _load_charlm(args.model, args.device)
     kw = dict(prime=args.prime, length=args.length, method=args.method, temperature=args.temperature,
               top_k=args.top_k, top_p=args.top_p, beam_width=args.beam_width, seed=args.seed)
     if args.method == "beam":
@@ -226,12 +235,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from engine.checkpoint import load_pretrained
     from engine.data.corpora import load_text
     from engine.data.text import encode_split, eval_chunks
     from engine.trainer import evaluate
 
-    model = load_pretrained(args.model, device=args.device)
+    model = _load_charlm(args.model, args.device)
     meta = model.meta
     corpus = args.corpus or meta.get("provenance", {}).get("corpus")
     if not corpus:

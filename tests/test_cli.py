@@ -181,3 +181,10 @@ def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
 
     _, _, state = read_checkpoint(run / "last", with_trainer=True)
     assert state["step"] >= 1
+
+
+def test_charlm_commands_reject_other_model_kinds(tmp_path, capsys):
+    run = tmp_path / "tr"
+    assert main(["train", "translator", "--dry-run", "--run-dir", str(run), "--data-dir", str(tmp_path / "no")]) == 0
+    assert main(["generate", "--model", str(run / "best")]) == 2
+    assert "needs a char-LM" in capsys.readouterr().err
