@@ -169,22 +169,32 @@ class LiveRun:
         except Exception as exc:  # keep the message for the page; the last checkpoint stays on disk
             self.error = f"{type(exc).__name__}: {exc}"
             self._on_event(TrainEvent("error", self.trainer.step, {"message": self.error}))
+        finally:
+            # Release the model, optimizer state and batches: a finished run is read from its events and
+            # checkpoints, so a long-lived server does not keep every finished run in memory.
+            self.trainer = None
+            with _ACTIVE_LOCK:
+                if ACTIVE.get(self.id) is self:
+                    del ACTIVE[self.id]
 
     def _on_event(self, event: TrainEvent) -> None:
         with self._lock:
             self._events.append({"kind": event.kind, "step": event.step, "time": event.time, **event.data})
 
     def pause(self) -> None:
-        if self.trainer:
-            self.trainer.request_pause()
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.request_pause()
 
     def resume(self) -> None:
-        if self.trainer:
-            self.trainer.request_resume()
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.request_resume()
 
     def stop(self, wait: float = 0.0) -> None:
-        if self.trainer:
-            self.trainer.request_stop()
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.request_stop()
         if wait and self.thread:
             self.thread.join(wait)
 
@@ -197,8 +207,9 @@ class LiveRun:
     def status(self) -> str:
         if self.error:
             return "error"
-        if self.trainer is not None:
-            return self.trainer.status
+        trainer = self.trainer  # read once: the training thread sets it to None when it finishes
+        if trainer is not None:
+            return trainer.status
         finals = [e["kind"] for e in self._events if e["kind"] in
                   ("done", "stopped", "early_stop", "diverged", "error")]
         if finals:
@@ -207,8 +218,9 @@ class LiveRun:
 
     @property
     def step(self) -> int:
-        if self.trainer is not None:
-            return self.trainer.step
+        trainer = self.trainer
+        if trainer is not None:
+            return trainer.step
         steps = [e["step"] for e in self._events if e["kind"] == "step"]
         return steps[-1] if steps else 0
 

@@ -94,3 +94,13 @@ def test_check_text_fits():
         check_text_fits(50, CharLMData(batch_size=4, seq_len=64, bptt="full"))
     with pytest.raises(DataError, match="validation"):
         check_text_fits(12, CharLMData(batch_size=1, seq_len=2, val_fraction=0.05))
+
+
+def test_finished_run_releases_memory(tiny_text, tmp_path):
+    ACTIVE.clear()
+    run = LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(max_steps=5, eval_every=5, checkpoint_every=5),
+                         root=tmp_path)
+    run.start()
+    assert wait_for(lambda: not run.is_alive, 60)
+    assert run.trainer is None and run.id not in ACTIVE
+    assert run.status == "done" and run.step == 5 and run.checkpoint("best") is not None
