@@ -107,8 +107,32 @@ class CharLM(nn.Module):
     @torch.no_grad()
     def step(self, token: torch.Tensor, hidden: Any = None) -> tuple[torch.Tensor, Any]:
         """One step of the recurrence: ``token`` (B,) → next-char logits (B, V) and the new hidden."""
-        logits, _, hidden = self(token[:, None], None, hidden)
-        return logits[:, -1], hidden
+        if self.training or not isinstance(self.rnn, nn.RNNBase):
+            logits, _, hidden = self(token[:, None], None, hidden)
+            return logits[:, -1], hidden
+        # Fused modules: run the cell equations with the module's own weights, layer by layer. On CPU,
+        # nn.LSTM over a length-1 sequence goes through oneDNN, whose per-call set-up costs about ten
+        # times the arithmetic of one step; the cell functions compute the same numbers without it.
+        cfg, lstm = self.config, self.config.cell == "lstm"
+        x = self.embed(token)  # (B, E)
+        if hidden is None:
+            zeros = x.new_zeros(cfg.n_layer, token.size(0), cfg.n_hidden)  # (L, B, H)
+            hidden = (zeros, zeros) if lstm else zeros
+        h0, c0 = hidden if lstm else (hidden, None)
+        hs, cs = [], []
+        for layer in range(cfg.n_layer):
+            w = [getattr(self.rnn, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            if lstm:
+                h, c = torch.lstm_cell(x, (h0[layer], c0[layer]), *w)  # (B, H) each
+                cs.append(c)
+            elif cfg.cell == "gru":
+                h = torch.gru_cell(x, h0[layer], *w)
+            else:
+                h = torch.rnn_tanh_cell(x, h0[layer], *w)
+            hs.append(h)
+            x = h
+        new_hidden = (torch.stack(hs), torch.stack(cs)) if lstm else torch.stack(hs)
+        return self.head(x), new_hidden
 
     @torch.no_grad()
     def prime(self, text: str, batch_size: int = 1) -> tuple[torch.Tensor, Any, torch.Tensor]:

@@ -37,15 +37,15 @@ def test_stepping_with_carried_hidden_equals_full_forward(model, tiny_text):
 
 
 def test_generation_never_reruns_the_prefix(model, monkeypatch):
-    """Each new character is one step on one character: the rnn never sees more than 1 time step."""
+    """Each new character is one step on one character: the prefix is read once, then 1 token per step."""
     seen = []
-    original = model.rnn.forward
+    original = model.embed.forward
 
-    def spy(x, hx=None):
-        seen.append(x.size(1))
-        return original(x, hx)
+    def spy(idx):
+        seen.append(idx.shape[-1] if idx.dim() > 1 else 1)
+        return original(idx)
 
-    monkeypatch.setattr(model.rnn, "forward", spy)
+    monkeypatch.setattr(model.embed, "forward", spy)
     generate_text(model, prime="the king is", length=25)
     assert seen[0] == len("the king is") - 1  # the prime once
     assert seen[1:] == [1] * 25
