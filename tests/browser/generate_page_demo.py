@@ -16,44 +16,28 @@ import argparse
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import CHROMIUM_ARGS, _wait_until_idle  # noqa: E402
+from screenshot import _wait_until_idle, open_page, report_problems  # noqa: E402
 
 
 def demo(url: str, out: str, *, prime: str, method: str, button: str, width: int, height: int, timeout_s: float,
          chromium: str) -> int:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+    with open_page(url, width=width, height=height, timeout_s=timeout_s, chromium=chromium) as (page, errors):
+        main = page.get_by_test_id("stMainBlockContainer")
+        if prime:
+            box = main.locator("textarea").first
+            box.fill(prime)
+            box.press("Control+Enter")
             _wait_until_idle(page, timeout_s)
-            main = page.get_by_test_id("stMainBlockContainer")
-            if prime:
-                box = main.locator("textarea").first
-                box.fill(prime)
-                box.press("Control+Enter")
-                _wait_until_idle(page, timeout_s)
-            if method:
-                main.get_by_text(method, exact=True).click()  # a segmented-control option
-                _wait_until_idle(page, timeout_s)
-            main.get_by_role("button", name=button, exact=True).click()
-            page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=timeout_s * 1000)
+        if method:
+            main.get_by_text(method, exact=True).click()  # a segmented-control option
             _wait_until_idle(page, timeout_s)
-            page.screenshot(path=out)
-            print(f"saved {out} from {url}")
-            found = page.locator('[data-testid="stException"]')
-            for i in range(found.count()):
-                print(f"app exception:\n{found.nth(i).inner_text()}", file=sys.stderr)
-            for err in errors:
-                print(f"browser page error: {err}", file=sys.stderr)
-            return 1 if found.count() else 0
-        finally:
-            browser.close()
+        main.get_by_role("button", name=button, exact=True).click()
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=timeout_s * 1000)
+        _wait_until_idle(page, timeout_s)
+        page.screenshot(path=out)
+        print(f"saved {out} from {url}")
+        return report_problems(page, errors)
 
 
 def main(argv: list[str] | None = None) -> int:

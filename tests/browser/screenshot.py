@@ -12,6 +12,7 @@ a Chromium binary (Debian: ``apt-get install chromium``; no browser download is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 
@@ -45,8 +46,9 @@ def _wait_until_idle(page, timeout_s: float) -> None:
     raise TimeoutError(f"the app was still running after {timeout_s:.0f} s")
 
 
-def screenshot(url: str, out: str, *, width: int, height: int, full_page: bool, timeout_s: float,
-               chromium: str) -> int:
+@contextlib.contextmanager
+def open_page(url: str, *, width: int, height: int, timeout_s: float, chromium: str):
+    """Headless Chromium on ``url``, waited until Streamlit is idle; yields ``(page, errors)``."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -55,18 +57,27 @@ def screenshot(url: str, out: str, *, width: int, height: int, full_page: bool, 
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
             _wait_until_idle(page, timeout_s)
-            page.screenshot(path=out, full_page=full_page)
-            exceptions = page.locator('[data-testid="stException"]')
-            status = 0
-            for i in range(exceptions.count()):
-                print(f"app exception:\n{exceptions.nth(i).inner_text()}", file=sys.stderr)
-                status = 1
-            for err in errors:
-                print(f"browser page error: {err}", file=sys.stderr)
-            print(f"saved {out} ({width}x{height}) from {url}")
-            return status
+            yield page, errors
         finally:
             browser.close()
+
+
+def report_problems(page, errors: list[str]) -> int:
+    """Print the app's exceptions and the browser's page errors; 1 if the app showed an exception."""
+    exceptions = page.locator('[data-testid="stException"]')
+    for i in range(exceptions.count()):
+        print(f"app exception:\n{exceptions.nth(i).inner_text()}", file=sys.stderr)
+    for err in errors:
+        print(f"browser page error: {err}", file=sys.stderr)
+    return 1 if exceptions.count() else 0
+
+
+def screenshot(url: str, out: str, *, width: int, height: int, full_page: bool, timeout_s: float,
+               chromium: str) -> int:
+    with open_page(url, width=width, height=height, timeout_s=timeout_s, chromium=chromium) as (page, errors):
+        page.screenshot(path=out, full_page=full_page)
+        print(f"saved {out} ({width}x{height}) from {url}")
+        return report_problems(page, errors)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,10 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import CHROMIUM_ARGS, _wait_until_idle  # noqa: E402
+from screenshot import _wait_until_idle, open_page, report_problems  # noqa: E402
 
 
 def _set_number(page, label: str, value: int, timeout_s: float) -> None:
@@ -33,47 +31,28 @@ def _set_number(page, label: str, value: int, timeout_s: float) -> None:
     _wait_until_idle(page, timeout_s)
 
 
-def _exceptions(page) -> int:
-    found = page.locator('[data-testid="stException"]')
-    for i in range(found.count()):
-        print(f"app exception:\n{found.nth(i).inner_text()}", file=sys.stderr)
-    return found.count()
-
-
 def demo(url: str, out: str, *, wait_s: float, every: int, max_steps: int, stop: bool, width: int, height: int,
          timeout_s: float, chromium: str) -> int:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+    with open_page(url, width=width, height=height, timeout_s=timeout_s, chromium=chromium) as (page, errors):
+        _set_number(page, "Training steps", max_steps, timeout_s)
+        _set_number(page, "Validate every … steps", every, timeout_s)
+        _set_number(page, "Sample every … steps", every, timeout_s)
+        page.get_by_role("button", name="Start training").click()
+        time.sleep(wait_s)  # the fragment reruns every 1.5 s: the page is never idle while training
+        page.screenshot(path=out)
+        print(f"saved {out} after {wait_s:.0f} s of training; URL now {page.url}")
+        status = report_problems(page, [])
+        if stop:
+            # exact, in the main area: Streamlit's own status widget has a "Stop" button too
+            page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True).click()
+            # the trainer finishes its current step (maybe a validation pass) before it stops
+            page.get_by_test_id("stMainBlockContainer").get_by_text("stopped", exact=True).first.wait_for(
+                timeout=timeout_s * 1000)
             _wait_until_idle(page, timeout_s)
-            _set_number(page, "Training steps", max_steps, timeout_s)
-            _set_number(page, "Validate every … steps", every, timeout_s)
-            _set_number(page, "Sample every … steps", every, timeout_s)
-            page.get_by_role("button", name="Start training").click()
-            time.sleep(wait_s)  # the fragment reruns every 1.5 s: the page is never idle while training
-            page.screenshot(path=out)
-            print(f"saved {out} after {wait_s:.0f} s of training; URL now {page.url}")
-            status = 1 if _exceptions(page) else 0
-            if stop:
-                # exact, in the main area: Streamlit's own status widget has a "Stop" button too
-                page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True).click()
-                # the trainer finishes its current step (maybe a validation pass) before it stops
-                page.get_by_test_id("stMainBlockContainer").get_by_text("stopped", exact=True).first.wait_for(
-                    timeout=timeout_s * 1000)
-                _wait_until_idle(page, timeout_s)
-                stopped = str(Path(out).with_name(Path(out).stem + "-stopped.png"))
-                page.screenshot(path=stopped)
-                print(f"saved {stopped}")
-                status |= 1 if _exceptions(page) else 0
-            for err in errors:
-                print(f"browser page error: {err}", file=sys.stderr)
-            return status
-        finally:
-            browser.close()
+            stopped = str(Path(out).with_name(Path(out).stem + "-stopped.png"))
+            page.screenshot(path=stopped)
+            print(f"saved {stopped}")
+        return status | report_problems(page, errors)
 
 
 def main(argv: list[str] | None = None) -> int:
