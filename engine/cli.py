@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
-from engine.progress import progress_listener, stop_on_signals
+from engine.progress import progress_listener, run_dir_for, stop_on_signals
 
 DRY_RUN_TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -159,9 +159,8 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
         data_cfg = CharLMData(batch_size=4, seq_len=32, bptt=args.bptt, eval_batch_size=4, eval_seq_len=64)
         train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
         train_cfg.sample_every, train_cfg.warmup_steps = 3, 2
-    run_dir = Path(args.run_dir or Path.home() / "rnnlab-runs" / f"charlm-{Path(str(args.corpus)).stem}").expanduser()
-    if args.fresh and (run_dir / "last").exists():
-        print(f"error: {run_dir} already holds a run (drop --fresh to resume it)", file=sys.stderr)
+    run_dir = run_dir_for(args.run_dir, f"charlm-{Path(str(args.corpus)).stem}", args.fresh)
+    if run_dir is None:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):

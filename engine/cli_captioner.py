@@ -108,11 +108,11 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.data.captions import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
     from engine.data.corpora import CorpusNotFoundError, DataError
     from engine.distributed import distributed_context
-    from engine.progress import progress_listener, stop_on_signals
+    from engine.progress import progress_listener, run_dir_for, stop_on_signals
     from engine.trainer import TrainConfig
 
     encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
-    run_dir = Path(args.run_dir or Path.home() / "rnnlab-runs" / "captioner-flickr8k").expanduser()
+    run_dir = run_dir_for(args.run_dir, "captioner-flickr8k", fresh=False)
     provenance = {"corpus": "flickr8k", "command": "python -m engine " + " ".join(sys.argv[1:]),
                   "license": "Flickr8k (Hodosh, Young & Hockenmaier 2013, JAIR 47): research use"}
     try:
@@ -173,8 +173,7 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
                                  val_pairs=20, eval_batch_size=10, scheduled_sampling=args.scheduled_sampling)
         train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
         train_cfg.sample_every, train_cfg.warmup_steps, train_cfg.patience = 3, 2, 0
-    if args.fresh and (run_dir / "last").exists():
-        print(f"error: {run_dir} already holds a run (drop --fresh to resume it)", file=sys.stderr)
+    if run_dir_for(args.run_dir, "captioner-flickr8k", args.fresh) is None:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):

@@ -119,7 +119,7 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
     from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
     from engine.data.parallel import load_pairs
     from engine.distributed import distributed_context
-    from engine.progress import progress_listener, stop_on_signals
+    from engine.progress import progress_listener, run_dir_for, stop_on_signals
     from engine.recipes import TranslatorData, translator_trainer
     from engine.trainer import TrainConfig
 
@@ -157,9 +157,8 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
         model_cfg.update(n_embd=16, enc_hidden=16, enc_layers=1, dec_hidden=32, dec_layers=1, attn_dim=16)
         train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
         train_cfg.sample_every, train_cfg.warmup_steps = 3, 2
-    run_dir = Path(args.run_dir or Path.home() / "rnnlab-runs" / f"translator-{args.direction}").expanduser()
-    if args.fresh and (run_dir / "last").exists():
-        print(f"error: {run_dir} already holds a run (drop --fresh to resume it)", file=sys.stderr)
+    run_dir = run_dir_for(args.run_dir, f"translator-{args.direction}", args.fresh)
+    if run_dir is None:
         return 2
 
     with distributed_context(args.device) as (rank, world_size, device):

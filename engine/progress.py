@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
-__all__ = ["progress_listener", "stop_on_signals"]
+__all__ = ["progress_listener", "run_dir_for", "stop_on_signals"]
 
 
 def progress_listener(total: int, start: int = 0, token: str = "char",
@@ -61,3 +62,15 @@ def stop_on_signals(trainer) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+
+
+def run_dir_for(run_dir: str | None, default_name: str, fresh: bool) -> Path | None:
+    """The run folder of a training command (``~/rnnlab-runs/<default_name>`` unless given).
+
+    Returns ``None`` (after printing why) when ``--fresh`` was asked for but the folder already holds a run.
+    """
+    path = Path(run_dir or Path.home() / "rnnlab-runs" / default_name).expanduser()
+    if fresh and (path / "last").exists():
+        print(f"error: {path} already holds a run (drop --fresh to resume it)", file=sys.stderr)
+        return None
+    return path
