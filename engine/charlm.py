@@ -24,6 +24,7 @@ length of what was already written (the prefix is never re-run).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from engine.data.text import CharVocab
 __all__ = ["CharLM", "CharLMConfig"]
 
 CELLS = ("rnn", "gru", "lstm")
+_PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (weights' versions, packed fp16 layers)
 
 
 @dataclass
@@ -120,6 +122,20 @@ class CharLM(nn.Module):
             hidden = (zeros, zeros) if lstm else zeros
         h0, c0 = hidden if lstm else (hidden, None)
         hs, cs = [], []
+        packed = self._packed_lstm() if lstm and x.device.type == "cpu" else None
+        if packed is not None:
+            # Each character reads every recurrent weight once, so generation is bound by memory
+            # traffic, not arithmetic: fbgemm's fp16 matrix-vector product reads half the bytes and
+            # accumulates in fp32. Only used when the weights are exactly fp16 values (the shipped
+            # models are stored in fp16), so the probabilities are the fp32 path's to rounding.
+            for layer, w in enumerate(packed):
+                gates = torch.ops.quantized.linear_dynamic_fp16(torch.cat([x, h0[layer]], 1), w)  # (B, 4H)
+                i, f, g, o = gates.chunk(4, 1)  # torch's LSTM gate order: input, forget, cell, output
+                c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)  # (B, H)
+                x = torch.sigmoid(o) * torch.tanh(c)  # (B, H)
+                hs.append(x)
+                cs.append(c)
+            return self.head(x), (torch.stack(hs), torch.stack(cs))
         for layer in range(cfg.n_layer):
             w = [getattr(self.rnn, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             if lstm:
@@ -133,6 +149,31 @@ class CharLM(nn.Module):
             x = h
         new_hidden = (torch.stack(hs), torch.stack(cs)) if lstm else torch.stack(hs)
         return self.head(x), new_hidden
+
+    def _packed_lstm(self) -> list | None:
+        """Per layer, ``[W_ih | W_hh]`` and ``b_ih + b_hh`` packed for fbgemm's fp16 matrix-vector product.
+
+        ``None`` when that is not exact (weights that are not fp16 values, e.g. a model in training),
+        or not available (no fbgemm, e.g. ARM CPUs). Rebuilt whenever a weight changes.
+        """
+        params = list(self.rnn.parameters())
+        key = tuple((p.data_ptr(), p._version) for p in params)
+        cached = _PACKED.get(self)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        packed = None
+        if all(p.dtype == torch.float32 and torch.equal(p, p.half().float()) for p in params) and \
+                "fbgemm" in torch.backends.quantized.supported_engines:
+            try:
+                packed = []
+                for layer in range(self.config.n_layer):
+                    w_ih, w_hh, b_ih, b_hh = (getattr(self.rnn, f"{n}_l{layer}")
+                                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                    packed.append(torch.ops.quantized.linear_prepack_fp16(torch.cat([w_ih, w_hh], 1), b_ih + b_hh))
+            except (RuntimeError, AttributeError):
+                packed = None
+        _PACKED[self] = (key, packed)
+        return packed
 
     @torch.no_grad()
     def prime(self, text: str, batch_size: int = 1) -> tuple[torch.Tensor, Any, torch.Tensor]:

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seq-len", type=int, default=128, help="characters per sequence (BPTT length)")
     c.add_argument("--bptt", choices=["truncated", "full"], default="truncated",
                    help="truncated: carry the hidden state across chunks; full: independent random windows")
+    c.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                   help="start a new run from this checkpoint's weights and vocabulary (same architecture; "
+                        "a second stage with its own schedule)")
     c.add_argument("--dry-run", action="store_true",
                    help="tiny model, 6 steps, on a slice of the corpus (or built-in text): checks the pipeline")
     _add_train_config(c)
@@ -166,7 +169,8 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
     with distributed_context(args.device) as (rank, world_size, device):
         listeners = [progress_listener(train_cfg.max_steps, 0, "char", "sample")] if rank == 0 else []
         trainer = charlm_trainer(text, model_cfg, data_cfg, train_cfg, run_dir=run_dir, provenance=provenance,
-                                 listeners=listeners, device=device, rank=rank, world_size=world_size)
+                                 listeners=listeners, device=device, rank=rank, world_size=world_size,
+                                 init_from=args.init_from)
         if rank == 0:
             n = trainer.model.num_params()
             where = f"resuming at step {trainer.step}" if trainer.step else "new run"

@@ -263,13 +263,16 @@ def _choose(
     top_p: float | None,
     generator: torch.Generator | None,
 ) -> tuple[Tensor, Tensor]:
-    """Pick one token per row from already temperature-scaled ``logits``. Returns (tokens, kept mask)."""
+    """Pick one token per row from already temperature-scaled ``logits``.
+
+    Returns (tokens, the filtered logits): a token could have been chosen iff its filtered logit is finite.
+    """
     if greedy:
-        return logits.argmax(dim=-1), torch.isfinite(logits)
+        return logits.argmax(dim=-1), logits
     filtered = filter_logits(logits, top_k, top_p)
     probs = torch.softmax(filtered, dim=-1)
     tokens = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
-    return tokens, torch.isfinite(filtered)
+    return tokens, filtered
 
 
 def sample_next(
@@ -566,33 +569,40 @@ def _iter_generate(
     greedy = cfg.is_greedy
     temperature = 1.0 if greedy else float(cfg.temperature)
     histories = [[t] for t in tokens.tolist()] if cfg.no_repeat_ngram > 0 else None
+    never_done = ~active  # without eos_id no row ever finishes: skip the finished-row bookkeeping
     for t in range(n_steps):
         logits, state, aux = _call_step(step, tokens, state)
-        z = logits.float() / temperature
+        z = logits.float()
+        if temperature != 1.0:
+            z = z / temperature
         logp = torch.log_softmax(z, dim=-1)
         banned = _constraint_mask(histories, t, tuple(z.shape), device, cfg, eos_id)  # type: ignore[arg-type]
         if banned is not None:
             all_banned = banned.all(dim=-1, keepdim=True)  # never leave a row with nothing to choose
             z = z.masked_fill(banned & ~all_banned, _NEG_INF)
-        choice, kept = _choose(z, greedy, cfg.top_k, cfg.top_p, generator)
-        choice = torch.where(active, choice, torch.full_like(choice, pad))
-        chosen_lp = torch.where(
-            active, logp.gather(-1, choice[:, None]).squeeze(-1), torch.zeros_like(z[:, 0])
-        )
+        choice, filtered = _choose(z, greedy, cfg.top_k, cfg.top_p, generator)
         was_active = active
-        if eos_id is not None:
+        if eos_id is None:
+            chosen_lp = logp.gather(-1, choice[:, None]).squeeze(-1)
+            finished = never_done
+        else:
+            choice = torch.where(active, choice, torch.full_like(choice, pad))
+            chosen_lp = torch.where(
+                active, logp.gather(-1, choice[:, None]).squeeze(-1), torch.zeros_like(z[:, 0])
+            )
             active = active & (choice != eos_id)
+            finished = ~active
         top_ids = top_probs = top_kept = None
         if record_top:
             k = min(record_top, z.shape[-1])
             top_lp, top_ids = logp.topk(k, dim=-1)
             top_probs = top_lp.exp()
-            top_kept = kept.gather(-1, top_ids)
+            top_kept = torch.isfinite(filtered.gather(-1, top_ids))
         if histories is not None:
             for r, tok in enumerate(choice.tolist()):
                 histories[r].append(tok)
-        yield StepResult(t, choice, chosen_lp, was_active, ~active, top_ids, top_probs, top_kept, aux, state)
-        if not bool(active.any()):
+        yield StepResult(t, choice, chosen_lp, was_active, finished, top_ids, top_probs, top_kept, aux, state)
+        if eos_id is not None and not bool(active.any()):
             return
         tokens = choice
 

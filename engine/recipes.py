@@ -58,23 +58,44 @@ def charlm_trainer(
     sample_chars: int = 200,
     rank: int = 0,
     world_size: int = 1,
+    init_from: str | os.PathLike | None = None,
 ) -> Trainer:
     """Build (or resume) a char-LM training run on ``text``.
 
     ``model_config`` holds :class:`CharLMConfig` fields except ``vocab_size`` (taken from the text).
     When ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the vocabulary
     it was started with.
+
+    ``init_from`` (a checkpoint folder or pretrained name) starts a *new* run from that model's weights
+    and vocabulary instead of a random initialisation, like nanoGPT's ``init_from``: a second training
+    stage with its own schedule, e.g. a warm restart with more dropout. The architecture (cell, layers,
+    sizes) must be the model's; dropout may differ. A run that can be resumed ignores it.
     """
     vocab = None
+    init = None
     if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
         from engine.checkpoint import read_checkpoint
 
         _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
         vocab = CharVocab(cfg_json["meta"]["vocab"])
         model_config = {k: v for k, v in cfg_json["config"].items() if k != "vocab_size"}
+    elif init_from is not None:
+        from engine.checkpoint import load_model
+
+        init = load_model(init_from)
+        if not isinstance(init, CharLM):
+            raise ValueError(f"--init-from {init_from}: not a char-LM checkpoint")
+        vocab = init.vocab
     vocab = vocab or CharVocab.from_text(text)
     torch.manual_seed(train.seed)  # same initial weights for the same seed
     model = CharLM(CharLMConfig(vocab_size=len(vocab), **model_config), vocab)
+    if init is not None:
+        fixed = ("cell", "fused", "peephole", "n_layer", "n_hidden", "n_embd")
+        differ = {k: (getattr(init.config, k), getattr(model.config, k)) for k in fixed
+                  if getattr(init.config, k) != getattr(model.config, k)}
+        if differ:
+            raise ValueError(f"--init-from {init_from}: architecture differs (checkpoint, requested): {differ}")
+        model.load_state_dict(init.state_dict())
     train_ids, val_ids = encode_split(text, vocab, data.val_fraction)
     if data.bptt == "truncated":
         batches = TBPTTStreams(train_ids, data.batch_size, data.seq_len, rank, world_size)

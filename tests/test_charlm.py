@@ -97,3 +97,50 @@ def test_bad_config():
     with pytest.raises(ValueError, match="peephole"):
         CharLMConfig(vocab_size=10, peephole=True)
     CharLMConfig(vocab_size=10, peephole=True, fused=False)
+
+
+def _fp16_exact_lstm(tiny_text, hidden=16):
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(tiny_text)
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=2, n_hidden=hidden, n_embd=8, dropout=0.0), vocab)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())  # what loading an fp16 checkpoint gives
+    return model.eval()
+
+
+@pytest.mark.skipif("fbgemm" not in torch.backends.quantized.supported_engines, reason="needs fbgemm (x86)")
+def test_fp16_packed_step_equals_the_fp32_path(tiny_text):
+    """Weights that are exactly fp16 use fbgemm's fp16 product; the numbers stay the fp32 path's."""
+    from engine.charlm import _PACKED
+
+    model = _fp16_exact_lstm(tiny_text)
+    idx = model.vocab.tensor(tiny_text[:30])[None]
+    full, _, _ = model(idx)  # nn.LSTM over the sequence: the reference
+    hidden, outs = None, []
+    for t in range(idx.size(1)):
+        logits, hidden = model.step(idx[:, t], hidden)
+        outs.append(logits)
+    assert _PACKED[model][1] is not None, "the packed path was not taken"
+    torch.testing.assert_close(torch.stack(outs, 1), full, atol=1e-4, rtol=1e-4)
+
+
+def test_packed_weights_follow_training_and_need_exact_fp16(tiny_text):
+    """A weight update invalidates the packed copy; weights that are not fp16 values never use it."""
+    from engine.charlm import _PACKED
+
+    model = _fp16_exact_lstm(tiny_text)
+    tok = model.vocab.tensor("t")
+    model.step(tok, None)
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.add_(0.25)  # still exact in fp16; _version changes
+    idx = model.vocab.tensor("the king")[None]
+    ref = model(idx)[0][:, -1]
+    hidden = None
+    for t in range(idx.size(1)):
+        logits, hidden = model.step(idx[:, t], hidden)
+    torch.testing.assert_close(logits, ref, atol=1e-4, rtol=1e-4)
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.add_(1e-7)  # no longer fp16 values
+    model.step(tok, None)
+    assert _PACKED[model][1] is None

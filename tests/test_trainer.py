@@ -190,3 +190,19 @@ def test_bad_config_is_a_value_error():
         TrainConfig(optimizer="lbfgs")
     with pytest.raises(ValueError, match="grad_clip"):
         TrainConfig(grad_clip=-1)
+
+
+def test_init_from_starts_a_new_run_from_a_checkpoint(tiny_text, tmp_path):
+    """Stage 2 of a training recipe: the weights and vocabulary of a checkpoint, a new schedule and dropout."""
+    first = charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4, eval_every=2), run_dir=tmp_path / "s1")
+    first.fit()
+    stage2 = dict(SMALL, dropout=0.3)
+    second = charlm_trainer(tiny_text + "\nnew chars: @#", stage2, DATA, cfg(max_steps=2), run_dir=tmp_path / "s2",
+                            init_from=tmp_path / "s1" / "last")
+    assert second.step == 0 and second.model.config.dropout == 0.3
+    assert second.model.vocab.chars == first.model.vocab.chars  # the checkpoint's vocabulary, not the new text's
+    for (name, a), b in zip(first.model.state_dict().items(), second.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="architecture differs"):
+        charlm_trainer(tiny_text, dict(SMALL, n_hidden=SMALL["n_hidden"] * 2), DATA, cfg(), run_dir=tmp_path / "s3",
+                       init_from=tmp_path / "s1" / "last")
