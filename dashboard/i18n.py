@@ -1047,6 +1047,529 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "No char-LSTM available yet (see “What this page uses” above).",
         "ko": "아직 사용할 수 있는 문자 단위 LSTM이 없습니다(위의 '이 페이지가 사용하는 것'을 보세요).",
     },
+    # ------------------------------------------------------------------ page: caption an image
+    "page.caption_image.title": {"en": "Caption an image", "ko": "이미지 캡션 달기"},
+    "page.caption_image.teaches": {
+        "en": "A CNN encodes a picture into a grid of region vectors and an LSTM decoder writes the caption word "
+        "by word, looking at the regions through soft attention. Compare greedy and beam search, see what the "
+        "CNN itself recognises, and where the model looked for each word.",
+        "ko": "CNN이 사진을 영역 벡터의 격자로 인코딩하고, LSTM 디코더가 소프트 어텐션으로 영역들을 보며 캡션을 "
+        "한 단어씩 생성합니다. 탐욕 탐색과 빔 탐색을 비교하고, CNN 자체가 무엇을 알아보는지, 모델이 각 단어를 쓸 때 "
+        "어디를 보았는지 확인합니다.",
+    },
+    "page.caption_image.model": {"en": "Captioning model", "ko": "캡셔닝 모델"},
+    "page.caption_image.model_pretrained": {"en": "{name} (pretrained)", "ko": "{name} (사전 학습)"},
+    "page.caption_image.model_session": {
+        "en": "run {run} (trained in this session)",
+        "ko": "실행 {run} (이번 세션에서 학습)",
+    },
+    "page.caption_image.model_saved": {"en": "run {run} (saved run)", "ko": "실행 {run} (저장된 실행)"},
+    "page.caption_image.model_failed": {
+        "en": "The captioning model could not be loaded: {message}",
+        "ko": "캡셔닝 모델을 불러오지 못했습니다: {message}",
+    },
+    "page.caption_image.model_info": {
+        "en": "{variant} · {encoder} encoder, {grid}×{grid} regions · {vocab} words · {params} decoder parameters",
+        "ko": "{variant} · {encoder} 인코더, {grid}×{grid} 영역 · 단어 {vocab}개 · 디코더 파라미터 {params}개",
+    },
+    "page.caption_image.model_trained": {
+        "en": "trained on {dataset} for {step} steps, validation loss {loss} nats/word",
+        "ko": "{dataset}에서 {step} 스텝 학습, 검증 손실 {loss} 나트/단어",
+    },
+    "page.caption_image.model_bleu": {"en": "BLEU-4 {bleu} ({name})", "ko": "BLEU-4 {bleu} ({name})"},
+    "page.caption_image.variant.attention": {
+        "en": "Show, Attend and Tell (soft attention)",
+        "ko": "Show, Attend and Tell (소프트 어텐션)",
+    },
+    "page.caption_image.variant.plain": {
+        "en": "Show and Tell (no attention)",
+        "ko": "Show and Tell (어텐션 없음)",
+    },
+    "page.caption_image.no_model": {
+        "en": "**No captioning model is installed.** This page needs the pretrained model `captioner-flickr8k` "
+        "(a folder `pretrained/captioner-flickr8k/`) or a captioner among your saved runs. To make one, put "
+        "Flickr8k in a data directory and run the commands below: CNN features once, then the decoder, then "
+        "copy its best checkpoint into `pretrained/`. Reload this page afterwards. Every command has `--help`.",
+        "ko": "**설치된 캡셔닝 모델이 없습니다.** 이 페이지에는 사전 학습 모델 `captioner-flickr8k`"
+        "(`pretrained/captioner-flickr8k/` 폴더)나 저장된 실행 중 캡셔닝 모델이 필요합니다. 모델을 만들려면 "
+        "Flickr8k를 데이터 디렉터리에 두고 아래 명령을 실행하세요. CNN 특징을 한 번 계산하고, 디코더를 학습한 뒤, "
+        "가장 좋은 체크포인트를 `pretrained/`로 복사합니다. 그다음 이 페이지를 새로 고치세요. "
+        "모든 명령에는 `--help`가 있습니다.",
+    },
+    "page.caption_image.loading_encoder": {
+        "en": "Loading the CNN encoder ({encoder})…",
+        "ko": "CNN 인코더({encoder})를 불러오는 중…",
+    },
+    "page.caption_image.source": {"en": "Picture", "ko": "사진"},
+    "page.caption_image.source.example": {"en": "Example", "ko": "예시 사진"},
+    "page.caption_image.source.upload": {"en": "Upload", "ko": "파일 올리기"},
+    "page.caption_image.source.camera": {"en": "Camera", "ko": "카메라"},
+    "page.caption_image.example": {"en": "Example picture", "ko": "예시 사진"},
+    "page.caption_image.example.astronaut": {"en": "Astronaut", "ko": "우주비행사"},
+    "page.caption_image.example.cat": {"en": "Cat", "ko": "고양이"},
+    "page.caption_image.example.coffee": {"en": "Coffee", "ko": "커피"},
+    "page.caption_image.example.rocket": {"en": "Rocket launch", "ko": "로켓 발사"},
+    "page.caption_image.credit.astronaut": {
+        "en": "Astronaut Eileen Collins. Photo: NASA, public domain.",
+        "ko": "우주비행사 아일린 콜린스. 사진: NASA, 퍼블릭 도메인.",
+    },
+    "page.caption_image.credit.cat": {
+        "en": "Chelsea the cat. Photo: Stefan van der Walt, CC0.",
+        "ko": "고양이 첼시. 사진: Stefan van der Walt, CC0.",
+    },
+    "page.caption_image.credit.coffee": {
+        "en": "Coffee at Pikolo Espresso Bar. Photo: Rachel Michetti, CC0.",
+        "ko": "Pikolo Espresso Bar의 커피. 사진: Rachel Michetti, CC0.",
+    },
+    "page.caption_image.credit.rocket": {
+        "en": "Falcon 9 launching DSCOVR. Photo: SpaceX, public domain.",
+        "ko": "DSCOVR를 싣고 발사되는 팰컨 9. 사진: SpaceX, 퍼블릭 도메인.",
+    },
+    "page.caption_image.credit_more": {
+        "en": "Sources and licences: `dashboard/assets/examples/LICENSES.md`.",
+        "ko": "출처와 라이선스: `dashboard/assets/examples/LICENSES.md`.",
+    },
+    "page.caption_image.upload": {
+        "en": "Image file (JPEG, PNG, WebP, GIF, BMP)",
+        "ko": "이미지 파일 (JPEG, PNG, WebP, GIF, BMP)",
+    },
+    "page.caption_image.upload_help": {
+        "en": "Up to {mb} MB and {mp} megapixels. An animated GIF or WebP is captioned from its first frame; a "
+        "photo stored sideways is turned upright from its EXIF orientation; transparent pixels become white.",
+        "ko": "최대 {mb} MB, {mp}메가픽셀까지 올릴 수 있습니다. 움직이는 GIF나 WebP는 첫 프레임으로 캡션을 만들고, "
+        "옆으로 저장된 사진은 EXIF 방향 정보에 따라 바로 세우며, 투명한 픽셀은 흰색이 됩니다.",
+    },
+    "page.caption_image.upload_waiting": {
+        "en": "Choose an image file to caption.",
+        "ko": "캡션을 달 이미지 파일을 고르세요.",
+    },
+    "page.caption_image.camera_toggle": {"en": "Turn on the camera", "ko": "카메라 켜기"},
+    "page.caption_image.camera_toggle_help": {
+        "en": "Your browser asks for permission to use the camera only when you turn it on. The photo is only "
+        "used to caption it here.",
+        "ko": "카메라를 켤 때에만 브라우저가 카메라 사용 권한을 묻습니다. "
+        "찍은 사진은 여기서 캡션을 다는 데에만 쓰입니다.",
+    },
+    "page.caption_image.camera": {"en": "Take a photo", "ko": "사진 찍기"},
+    "page.caption_image.camera_waiting": {
+        "en": "Turn on the camera and take a photo to caption it.",
+        "ko": "카메라를 켜고 사진을 찍으면 캡션을 달아 줍니다.",
+    },
+    "page.caption_image.camera_photo": {"en": "camera photo", "ko": "카메라 사진"},
+    "page.caption_image.picture_info": {
+        "en": "{name} · {width}×{height} pixels, {format}",
+        "ko": "{name} · {width}×{height} 픽셀, {format}",
+    },
+    "page.caption_image.picture_rotated": {
+        "en": "turned upright from its EXIF orientation",
+        "ko": "EXIF 방향 정보에 따라 바로 세움",
+    },
+    "page.caption_image.error.not_image": {
+        "en": "**{name}** is not an image. Choose a JPEG, PNG, WebP, GIF or BMP file.",
+        "ko": "**{name}**은(는) 이미지가 아닙니다. JPEG, PNG, WebP, GIF, BMP 파일을 고르세요.",
+    },
+    "page.caption_image.error.truncated": {
+        "en": "**{name}** is truncated or corrupt: the picture could not be decoded completely. Download or save "
+        "it again and retry.",
+        "ko": "**{name}** 파일이 잘렸거나 손상되어 그림을 끝까지 읽을 수 없습니다. "
+        "다시 내려받거나 저장한 뒤 시도하세요.",
+    },
+    "page.caption_image.error.too_large": {
+        "en": "**{name}** is too large to open safely (the limits are {mp} megapixels and {mb} MB). Make it "
+        "smaller and try again.",
+        "ko": "**{name}**은(는) 안전하게 열기에는 너무 큽니다(한도는 {mp}메가픽셀, {mb} MB). 크기를 줄여서 다시 "
+        "시도하세요.",
+    },
+    "page.caption_image.error.format": {
+        "en": "**{name}** is in an image format this page does not accept. Use JPEG, PNG, WebP, GIF or BMP.",
+        "ko": "**{name}**은(는) 이 페이지가 받지 않는 이미지 형식입니다. JPEG, PNG, WebP, GIF, BMP를 쓰세요.",
+    },
+    "page.caption_image.error.mode": {
+        "en": "**{name}** uses a colour format that cannot be converted to RGB.",
+        "ko": "**{name}**의 색 형식은 RGB로 바꿀 수 없습니다.",
+    },
+    "page.caption_image.error.empty": {
+        "en": "**{name}** is empty.",
+        "ko": "**{name}** 파일이 비어 있습니다.",
+    },
+    "page.caption_image.error.missing": {
+        "en": "**{name}** could not be found.",
+        "ko": "**{name}** 파일을 찾을 수 없습니다.",
+    },
+    "page.caption_image.error.unreadable": {
+        "en": "**{name}** could not be read as an image.",
+        "ko": "**{name}**을(를) 이미지로 읽을 수 없습니다.",
+    },
+    "page.caption_image.error_details": {"en": "Details: {message}", "ko": "자세한 내용: {message}"},
+    "page.caption_image.method": {"en": "Decoding", "ko": "디코딩 방식"},
+    "page.caption_image.method.beam": {"en": "Beam search", "ko": "빔 탐색"},
+    "page.caption_image.method.greedy": {"en": "Greedy", "ko": "탐욕 탐색"},
+    "page.caption_image.method_help.beam": {
+        "en": "Beam search keeps the best partial captions at every step and returns the best complete ones.",
+        "ko": "빔 탐색은 매 단계 가장 좋은 부분 캡션 여러 개를 유지하고, 완성된 캡션 중 가장 좋은 것들을 돌려줍니다.",
+    },
+    "page.caption_image.method_help.greedy": {
+        "en": "Greedy decoding takes the single most probable word at every step: fast, one caption, and an early "
+        "mistake cannot be undone.",
+        "ko": "탐욕 탐색은 매 단계 가장 확률이 높은 단어 하나를 고릅니다. 빠르고 캡션은 하나뿐이며, 앞에서 한 실수를 "
+        "되돌릴 수 없습니다.",
+    },
+    "page.caption_image.beam_width": {"en": "Beam width", "ko": "빔 너비"},
+    "page.caption_image.beam_width_help": {
+        "en": "How many partial captions are kept at every step (1 is greedy decoding).",
+        "ko": "매 단계 유지하는 부분 캡션의 수입니다(1이면 탐욕 탐색과 같습니다).",
+    },
+    "page.caption_image.n_best": {"en": "Captions to list", "ko": "보여 줄 캡션 수"},
+    "page.caption_image.captioning": {"en": "Captioning…", "ko": "캡션을 만드는 중…"},
+    "page.caption_image.caption_failed": {
+        "en": "Captioning failed: {message}",
+        "ko": "캡션을 만들지 못했습니다: {message}",
+    },
+    "page.caption_image.caption_header": {"en": "Caption", "ko": "캡션"},
+    "page.caption_image.caption_stats": {
+        "en": "{n} words · log P(caption | image) = {logprob} · {method}",
+        "ko": "단어 {n}개 · log P(캡션 | 이미지) = {logprob} · {method}",
+    },
+    "page.caption_image.caption_cut": {
+        "en": "The caption reached the model's length limit before it wrote `<end>`, so it was cut.",
+        "ko": "모델이 `<end>`를 쓰기 전에 길이 한도에 닿아 캡션이 잘렸습니다.",
+    },
+    "page.caption_image.n_best_header": {"en": "Beam search's best captions", "ko": "빔 탐색이 찾은 상위 캡션"},
+    "page.caption_image.n_best_caption": {
+        "en": "Beams are ranked by score = log P / ((5 + length) / 6)^0.5, the length-normalised log-probability: "
+        "log P alone always favours short captions.",
+        "ko": "빔은 점수 = log P / ((5 + 길이) / 6)^0.5, 즉 길이로 정규화한 로그 확률로 순위를 매깁니다. "
+        "log P만 쓰면 항상 짧은 캡션이 유리합니다.",
+    },
+    "page.caption_image.col.rank": {"en": "#", "ko": "순위"},
+    "page.caption_image.col.caption": {"en": "caption", "ko": "캡션"},
+    "page.caption_image.col.score": {"en": "score", "ko": "점수"},
+    "page.caption_image.col.logprob": {"en": "log P", "ko": "log P"},
+    "page.caption_image.col.class": {"en": "ImageNet class", "ko": "ImageNet 클래스"},
+    "page.caption_image.col.prob": {"en": "probability", "ko": "확률"},
+    "page.caption_image.top5_header": {"en": "What the CNN sees", "ko": "CNN이 보는 것"},
+    "page.caption_image.top5_caption": {
+        "en": "The encoder's own ImageNet classifier on the same picture: its top 5 of 1,000 classes. The decoder "
+        "never sees these labels, only the grid of features before the classifier.",
+        "ko": "같은 사진에 대한 인코더 자체의 ImageNet 분류 결과(1,000개 클래스 중 상위 5개)입니다. 디코더는 이 "
+        "레이블을 보지 않고, 분류기 앞의 특징 격자만 봅니다.",
+    },
+    "page.caption_image.top5_none": {
+        "en": "This model's encoder ({encoder}) has no ImageNet classifier.",
+        "ko": "이 모델의 인코더({encoder})에는 ImageNet 분류기가 없습니다.",
+    },
+    "page.caption_image.attention_header": {"en": "Where the model looked", "ko": "모델이 본 곳"},
+    "page.caption_image.attention_intro": {
+        "en": "Before writing each word the decoder weighs the image regions: $\\alpha_t = "
+        "\\mathrm{{softmax}}(e_t)$, the weights sum to 1. Choose a word to lay its weights over the picture; "
+        "bright means looked at.",
+        "ko": "디코더는 단어를 쓰기 전에 이미지 영역마다 가중치를 줍니다: $\\alpha_t = "
+        "\\mathrm{{softmax}}(e_t)$이며 가중치의 합은 1입니다. 단어를 고르면 그 가중치를 사진 위에 겹쳐 보여 "
+        "줍니다. 밝을수록 많이 본 곳입니다.",
+    },
+    "page.caption_image.word": {"en": "Word", "ko": "단어"},
+    "page.caption_image.overlay_caption": {
+        "en": "“{word}” (word {i} of {n}): colours are relative to this word's strongest region.",
+        "ko": "“{word}” ({n}개 중 {i}번째 단어): 색은 이 단어의 가장 강한 영역을 기준으로 한 상대값입니다.",
+    },
+    "page.caption_image.word_prob": {"en": "P(word)", "ko": "P(단어)"},
+    "page.caption_image.word_prob_help": {
+        "en": "The probability the decoder gave this word at this step.",
+        "ko": "이 단계에서 디코더가 이 단어에 준 확률입니다.",
+    },
+    "page.caption_image.peak": {"en": "strongest region α", "ko": "가장 강한 영역의 α"},
+    "page.caption_image.peak_help": {
+        "en": "The largest attention weight of this word, at row {row}, column {col} of the {rows}×{cols} grid. "
+        "Attention spread evenly would give every region {uniform}.",
+        "ko": "이 단어의 가장 큰 어텐션 가중치로, {rows}×{cols} 격자의 {row}행 {col}열에 있습니다. 어텐션이 고르게 "
+        "퍼졌다면 모든 영역이 {uniform}씩 받았을 것입니다.",
+    },
+    "page.caption_image.peak_delta": {"en": "uniform {uniform}", "ko": "균등 {uniform}"},
+    "page.caption_image.gate": {"en": "gate β", "ko": "게이트 β"},
+    "page.caption_image.gate_help": {
+        "en": "β = sigmoid(f_β(h)), computed from the decoder state before the word: how much of the image "
+        "context reached the LSTM for this word. It is often low for words such as “a” or “of” that the image "
+        "does not decide.",
+        "ko": "β = sigmoid(f_β(h))는 단어를 쓰기 전 디코더 상태로 계산하며, 이 단어를 쓸 때 이미지 문맥이 LSTM에 "
+        "얼마나 전달되었는지를 나타냅니다. “a”나 “of”처럼 이미지가 정하지 않는 단어에서는 흔히 낮습니다.",
+    },
+    "page.caption_image.no_gate": {"en": "no gate", "ko": "게이트 없음"},
+    "page.caption_image.strip_toggle": {"en": "Show every word's map", "ko": "모든 단어의 지도 보기"},
+    "page.caption_image.no_attention": {
+        "en": "This model is Show and Tell: the image only initialises the LSTM, so there is no attention to show. "
+        "Train with attention (the default, without `--no-attention`) to see where a model looks.",
+        "ko": "이 모델은 Show and Tell이라 이미지는 LSTM의 초기 상태만 정하고, 보여 줄 어텐션이 없습니다. 모델이 "
+        "어디를 보는지 보려면 어텐션을 켜고(기본값, `--no-attention` 없이) 학습하세요.",
+    },
+    # ------------------------------------------------------------------ page: translate
+    "page.translate.title": {"en": "Translate", "ko": "번역"},
+    "page.translate.teaches": {
+        "en": "Translate English into French with an encoder–decoder LSTM: greedy decoding and beam search with "
+        "its n-best list, the attention weights between subwords, and why a single fixed vector is not enough "
+        "for long sentences.",
+        "ko": "인코더–디코더 LSTM으로 영어를 프랑스어로 번역합니다. 탐욕적 디코딩과 빔 탐색(n-best 목록), 서브워드 "
+        "사이의 어텐션 가중치를 보고, 긴 문장에서 고정 길이 벡터 하나로는 왜 부족한지 확인합니다.",
+    },
+    "page.translate.attribution": {
+        "en": "Training data: English–French sentence pairs from [Tatoeba](https://tatoeba.org) (CC-BY 2.0 FR), "
+        "via [manythings.org/anki](https://www.manythings.org/anki/).",
+        "ko": "학습 데이터: [Tatoeba](https://tatoeba.org)의 영어–프랑스어 문장 쌍(CC-BY 2.0 FR), "
+        "[manythings.org/anki](https://www.manythings.org/anki/)에서 받은 것입니다.",
+    },
+    "page.translate.model": {"en": "Translator (with attention)", "ko": "번역 모델(어텐션 사용)"},
+    "page.translate.fixed_model": {
+        "en": "Fixed-vector model (no attention, for comparison)",
+        "ko": "고정 길이 벡터 모델(어텐션 없음, 비교용)",
+    },
+    "page.translate.fixed_none": {"en": "not installed", "ko": "설치되지 않음"},
+    "page.translate.model_pretrained": {"en": "{name} (shipped)", "ko": "{name} (배포 모델)"},
+    "page.translate.model_session": {"en": "run {name} (this session)", "ko": "실행 {name} (이번 세션)"},
+    "page.translate.model_saved": {"en": "run {name} (saved)", "ko": "실행 {name} (저장됨)"},
+    "page.translate.model_failed": {
+        "en": "Could not load the translator “{name}”: {message}",
+        "ko": "번역 모델 “{name}”을(를) 불러오지 못했습니다: {message}",
+    },
+    "page.translate.model_info": {
+        "en": "Attention: {attention} · encoder: {encoder} · decoder LSTM {decoder} · {vocab} subwords (English "
+        "and French share one vocabulary) · {params} parameters · trained {step} steps, validation loss {loss} "
+        "nats/subword",
+        "ko": "어텐션: {attention} · 인코더: {encoder} · 디코더 LSTM {decoder} · 서브워드 {vocab}개(영어와 프랑스어가 "
+        "하나의 어휘를 공유) · 매개변수 {params}개 · {step} 스텝 학습, 검증 손실 {loss} nats/서브워드",
+    },
+    "page.translate.attention.none": {"en": "none (fixed vector)", "ko": "없음(고정 길이 벡터)"},
+    "page.translate.attention.dot": {"en": "dot product (Luong)", "ko": "내적(Luong)"},
+    "page.translate.attention.general": {"en": "general, h_tᵀ W h̄_s (Luong)", "ko": "general, h_tᵀ W h̄_s (Luong)"},
+    "page.translate.attention.additive": {"en": "additive (Bahdanau)", "ko": "가산(Bahdanau)"},
+    "page.translate.bi": {"en": "bidirectional LSTM {layers}×{hidden}", "ko": "양방향 LSTM {layers}×{hidden}"},
+    "page.translate.uni": {"en": "LSTM {layers}×{hidden}", "ko": "LSTM {layers}×{hidden}"},
+    "page.translate.no_translator": {
+        "en": "**No translator is installed.** This page needs the English→French translator "
+        "`pretrained/translator-en-fr/` (an attention LSTM). Train it, measure it and ship it with the commands "
+        "below (hours on a CPU, much less on a GPU); the page finds it on its next run.",
+        "ko": "**설치된 번역 모델이 없습니다.** 이 페이지에는 영어→프랑스어 번역 모델 `pretrained/translator-en-fr/`"
+        "(어텐션 LSTM)이 필요합니다. 아래 명령으로 학습하고, 평가하고, 배포 폴더에 내보내세요(CPU로는 몇 시간, GPU로는 "
+        "훨씬 짧게 걸립니다). 다음 실행 때 페이지가 모델을 찾습니다.",
+    },
+    "page.translate.no_translator_data": {
+        "en": "`DATA` is your data directory, holding Tatoeba's `fra-eng.txt` as `DATA/tatoeba/fra-eng.txt` (from "
+        "manythings.org/anki). Add `--dry-run` to the first command to check the pipeline in seconds.",
+        "ko": "`DATA`는 데이터 디렉터리로, Tatoeba의 `fra-eng.txt`(manythings.org/anki)를 `DATA/tatoeba/fra-eng.txt`에 "
+        "둡니다. 첫 명령에 `--dry-run`을 붙이면 몇 초 만에 전체 과정을 점검할 수 있습니다.",
+    },
+    "page.translate.only_fixed": {
+        "en": "Found only fixed-vector models ({names}); they are shown beside an attention translator, not alone.",
+        "ko": "고정 길이 벡터 모델({names})만 있습니다. 이 모델은 어텐션 번역 모델 옆에서 비교용으로만 보여 줍니다.",
+    },
+    "page.translate.input": {"en": "English text (one or several sentences)", "ko": "영어 텍스트(한 문장 이상)"},
+    "page.translate.input_placeholder": {"en": "Type English sentences here…", "ko": "여기에 영어 문장을 입력하세요…"},
+    "page.translate.input_help": {
+        "en": "Each line is translated on its own (at most {max} lines); a long line is split into sentences.",
+        "ko": "한 줄씩 따로 번역합니다(최대 {max}줄). 긴 줄은 문장 단위로 나누어 번역합니다.",
+    },
+    "page.translate.method": {"en": "Decoding", "ko": "디코딩 방법"},
+    "page.translate.method.greedy": {"en": "Greedy", "ko": "탐욕적 디코딩"},
+    "page.translate.method.beam": {"en": "Beam search", "ko": "빔 탐색"},
+    "page.translate.method_help.greedy": {
+        "en": "At every step, write the single most likely next subword. Fast, but an early mistake cannot be undone.",
+        "ko": "매 단계 가장 확률이 높은 서브워드 하나만 씁니다. 빠르지만 앞에서 한 실수를 되돌릴 수 없습니다.",
+    },
+    "page.translate.method_help.beam": {
+        "en": "Keep the most likely partial translations (the beam) at every step; finished ones are ranked by "
+        "log-probability divided by a length penalty, so short outputs are not favoured.",
+        "ko": "매 단계 확률이 높은 부분 번역 여러 개(빔)를 유지합니다. 끝난 번역은 로그 확률을 길이 벌점으로 "
+        "나눈 값으로 순위를 매겨 짧은 번역이 유리하지 않게 합니다.",
+    },
+    "page.translate.beam_width": {"en": "Beam width", "ko": "빔 너비"},
+    "page.translate.beam_width_help": {
+        "en": "Partial translations kept at every step; width 1 is greedy decoding.",
+        "ko": "매 단계 유지하는 부분 번역의 수입니다. 너비 1은 탐욕적 디코딩과 같습니다.",
+    },
+    "page.translate.n_best": {"en": "Translations to list", "ko": "보여 줄 번역 수"},
+    "page.translate.n_best_help": {
+        "en": "How many of the beam's finished translations to show (at most the beam width).",
+        "ko": "빔에서 끝난 번역을 몇 개 보여 줄지 정합니다(빔 너비 이하).",
+    },
+    "page.translate.translate": {"en": "Translate", "ko": "번역하기"},
+    "page.translate.empty": {
+        "en": "Type an English sentence (or several, one per line) to translate.",
+        "ko": "번역할 영어 문장을 입력하세요(여러 문장이면 한 줄에 하나씩).",
+    },
+    "page.translate.translating": {"en": "Translating {n} line(s)…", "ko": "{n}줄을 번역하는 중…"},
+    "page.translate.translating_fixed": {
+        "en": "Translating with the fixed-vector model…",
+        "ko": "고정 길이 벡터 모델로 번역하는 중…",
+    },
+    "page.translate.failed": {"en": "Could not translate: {message}", "ko": "번역하지 못했습니다: {message}"},
+    "page.translate.no_output": {
+        "en": "Press “Translate” to see the French translation.",
+        "ko": "“번역하기”를 누르면 프랑스어 번역이 나타납니다.",
+    },
+    "page.translate.output_header": {"en": "French", "ko": "프랑스어 번역"},
+    "page.translate.width_suffix": {"en": ", width {width}", "ko": ", 너비 {width}"},
+    "page.translate.output_caption": {
+        "en": "{model} · {method} · {n} line(s)",
+        "ko": "{model} · {method} · {n}줄",
+    },
+    "page.translate.line_note": {"en": "Line {line}: {note}", "ko": "{line}번째 줄: {note}"},
+    "page.translate.nothing_translated": {
+        "en": "Nothing was left to translate, so there is no attention to show.",
+        "ko": "번역할 내용이 남지 않아 보여 줄 어텐션이 없습니다.",
+    },
+    "page.translate.inside_header": {"en": "Inside the translation", "ko": "번역 과정 들여다보기"},
+    "page.translate.sentence": {"en": "Sentence", "ko": "문장"},
+    "page.translate.sentence_help": {
+        "en": "{n} sentences were translated; pick the one whose n-best list, subwords and attention to show.",
+        "ko": "{n}개의 문장을 번역했습니다. n-best 목록, 서브워드, 어텐션을 볼 문장을 고르세요.",
+    },
+    "page.translate.sentence_option": {"en": "{i}. (line {line}) {text}", "ko": "{i}. ({line}번째 줄) {text}"},
+    "page.translate.n_best_header": {"en": "n-best list", "ko": "n-best 목록"},
+    "page.translate.col.rank": {"en": "rank", "ko": "순위"},
+    "page.translate.col.translation": {"en": "translation", "ko": "번역"},
+    "page.translate.col.score": {"en": "score", "ko": "점수"},
+    "page.translate.col.logprob": {"en": "log-probability", "ko": "로그 확률"},
+    "page.translate.col.finished": {"en": "ended with </s>", "ko": "</s>로 끝남"},
+    "page.translate.n_best_caption.greedy": {
+        "en": "Greedy decoding gives one translation; its score is its log-probability (nats). Switch to beam search "
+        "to see the alternatives.",
+        "ko": "탐욕적 디코딩은 번역을 하나만 냅니다. 점수는 그 로그 확률(nats)입니다. 다른 후보를 보려면 빔 탐색으로 "
+        "바꾸세요.",
+    },
+    "page.translate.n_best_caption.beam": {
+        "en": "Score: log-probability divided by the length penalty ((5 + L)/6)^0.6 (higher is better). “✗” means "
+        "the translation was cut by the length limit instead of ending with </s>.",
+        "ko": "점수: 로그 확률을 길이 벌점 ((5 + L)/6)^0.6으로 나눈 값입니다(높을수록 좋음). “✗”는 </s>로 끝나지 않고 "
+        "길이 제한에서 잘린 번역입니다.",
+    },
+    "page.translate.pieces_header": {"en": "Subwords (sentencepiece)", "ko": "서브워드(sentencepiece)"},
+    "page.translate.pieces_caption": {
+        "en": "The model reads and writes subwords, not words: “▁” marks the start of a word, rare words are split "
+        "into pieces, and </s> ends a sentence.",
+        "ko": "모델은 단어가 아니라 서브워드를 읽고 씁니다. “▁”는 단어의 시작을 뜻하고, 드문 단어는 여러 조각으로 "
+        "나뉘며, </s>는 문장의 끝입니다.",
+    },
+    "page.translate.pieces_source": {"en": "English: {n} pieces", "ko": "영어: {n}조각"},
+    "page.translate.pieces_target": {"en": "French: {n} pieces", "ko": "프랑스어: {n}조각"},
+    "page.translate.heatmap_header": {"en": "Attention", "ko": "어텐션"},
+    "page.translate.heatmap_title": {
+        "en": "Where the decoder looked while writing each French subword",
+        "ko": "디코더가 프랑스어 서브워드를 쓸 때마다 바라본 곳",
+    },
+    "page.translate.heatmap_x": {"en": "English subwords (source)", "ko": "영어 서브워드(입력)"},
+    "page.translate.heatmap_y": {"en": "French subwords, in writing order", "ko": "프랑스어 서브워드(쓴 순서)"},
+    "page.translate.heatmap_weight": {"en": "weight α", "ko": "가중치 α"},
+    "page.translate.heatmap_hover": {
+        "en": "writing “{target}”: looked at “{source}” with weight {weight}<br>looked most at: {top}",
+        "ko": "“{target}”을(를) 쓸 때 “{source}”에 가중치 {weight}<br>가장 많이 본 곳: {top}",
+    },
+    "page.translate.heatmap_caption": {
+        "en": "Row t is the attention α_t = softmax(score(h_t, h̄_s)) over the source positions when the decoder wrote "
+        "French piece t (each row sums to 1). Hover a cell to see the source piece and its weight; word order "
+        "changes (adjective after the noun in French) show up as steps off the diagonal.",
+        "ko": "t번째 행은 디코더가 t번째 프랑스어 조각을 쓸 때 입력 위치들에 준 어텐션 "
+        "α_t = softmax(score(h_t, h̄_s))입니다(각 행의 합은 1). 칸 위에 마우스를 올리면 입력 조각과 가중치가 "
+        "보입니다. 프랑스어에서 형용사가 명사 뒤로 가는 것처럼 어순이 바뀌는 곳은 대각선에서 벗어난 계단 모양으로 "
+        "나타납니다.",
+    },
+    "page.translate.no_attention": {
+        "en": "This model has no attention, so there are no weights to show.",
+        "ko": "이 모델에는 어텐션이 없어서 보여 줄 가중치가 없습니다.",
+    },
+    "page.translate.encoder_header": {
+        "en": "Encoder view: one fixed vector vs attention",
+        "ko": "인코더 보기: 고정 길이 벡터 하나 vs 어텐션",
+    },
+    "page.translate.encoder_intro": {
+        "en": "Without attention, the decoder sees the English sentence only through the encoder's final state, one "
+        "fixed-size vector for the whole sentence. Short sentences fit; long ones do not, and their translations "
+        "drift or stop early. With attention the decoder looks back at every encoder state at every step.",
+        "ko": "어텐션이 없으면 디코더는 인코더의 마지막 상태, 즉 문장 전체를 담은 고정 길이 벡터 하나로만 영어 문장을 "
+        "봅니다. 짧은 문장은 담기지만 긴 문장은 담기지 않아 번역이 엇나가거나 일찍 끝납니다. 어텐션이 있으면 디코더가 "
+        "매 단계 인코더의 모든 상태를 다시 참고합니다.",
+    },
+    "page.translate.fixed_missing": {
+        "en": "The fixed-vector model `{name}` is not installed, so there is nothing to compare with yet. Train it "
+        "with the same data and no attention, then measure and ship it (`DATA`: your data directory):",
+        "ko": "고정 길이 벡터 모델 `{name}`이(가) 설치되어 있지 않아 아직 비교할 수 없습니다. 같은 데이터로 "
+        "어텐션 없이 학습한 뒤 평가하고 내보내세요(`DATA`: 데이터 디렉터리):",
+    },
+    "page.translate.compare_empty": {
+        "en": "Translate something to see both models' outputs side by side.",
+        "ko": "번역을 하면 두 모델의 결과를 나란히 볼 수 있습니다.",
+    },
+    "page.translate.col.english": {"en": "English", "ko": "영어"},
+    "page.translate.col.words": {"en": "words", "ko": "단어 수"},
+    "page.translate.col.attention": {"en": "with attention", "ko": "어텐션 사용"},
+    "page.translate.col.fixed": {"en": "fixed vector", "ko": "고정 길이 벡터"},
+    "page.translate.compare_caption": {
+        "en": "Same input, same decoding: {attention} (with attention) and {fixed} (fixed vector). Try a long "
+        "sentence.",
+        "ko": "같은 입력, 같은 디코딩: {attention}(어텐션 사용)과 {fixed}(고정 길이 벡터). 긴 문장을 넣어 보세요.",
+    },
+    "page.translate.scores_missing": {
+        "en": "No measured BLEU scores are recorded with these models, so there is no chart (the page never "
+        "invents numbers). `eval-translator` measures BLEU by source length on the test split; `export --metrics` "
+        "records the result with the shipped model:",
+        "ko": "이 모델들에는 측정된 BLEU 점수가 기록되어 있지 않아 그래프가 없습니다(페이지는 숫자를 지어내지 "
+        "않습니다). `eval-translator`가 테스트 데이터에서 입력 길이별 BLEU를 측정하고, `export --metrics`가 "
+        "그 결과를 배포 모델과 함께 기록합니다:",
+    },
+    "page.translate.bleu_title": {"en": "Measured BLEU by source length", "ko": "입력 길이별 측정 BLEU"},
+    "page.translate.bleu_x": {"en": "English sentence length (words)", "ko": "영어 문장 길이(단어 수)"},
+    "page.translate.bleu_y": {"en": "BLEU", "ko": "BLEU"},
+    "page.translate.bleu_hover": {
+        "en": "{model}: BLEU {bleu} on {n} sentences",
+        "ko": "{model}: {n}개 문장에서 BLEU {bleu}",
+    },
+    "page.translate.bleu_source": {
+        "en": "{model}: BLEU {bleu} overall on {n} {split} sentences ({method}), recorded in {where}.",
+        "ko": "{model}: {split} 데이터 {n}개 문장 전체 BLEU {bleu}({method}), {where}에 기록된 값입니다.",
+    },
+    "page.translate.split.test": {"en": "test", "ko": "테스트"},
+    "page.translate.split.val": {"en": "validation", "ko": "검증"},
+    "page.translate.bleu_missing_one": {
+        "en": "{model}: no measured scores recorded, so it is not in the chart.",
+        "ko": "{model}: 기록된 측정 점수가 없어 그래프에 없습니다.",
+    },
+    "page.translate.note.empty": {
+        "en": "The input is empty: nothing to translate.",
+        "ko": "입력이 비어 있어 번역할 것이 없습니다.",
+    },
+    "page.translate.note.input_cut": {
+        "en": "The input is longer than {max} characters: only the start was translated.",
+        "ko": "입력이 {max}자보다 길어 앞부분만 번역했습니다.",
+    },
+    "page.translate.note.all_caps": {
+        "en": "The input is all capitals: it was translated in sentence case and the output upper-cased.",
+        "ko": "입력이 모두 대문자여서 문장 첫 글자만 대문자로 바꾸어 번역한 뒤 결과를 대문자로 바꾸었습니다.",
+    },
+    "page.translate.note.unseen": {
+        "en": "Removed characters the model never saw in training: {chars}",
+        "ko": "모델이 학습 중에 본 적 없는 문자를 지웠습니다: {chars}",
+    },
+    "page.translate.note.nothing_left": {
+        "en": "Nothing was left to translate.",
+        "ko": "번역할 내용이 남지 않았습니다.",
+    },
+    "page.translate.note.split": {
+        "en": "Long input: translated sentence by sentence ({n} sentences).",
+        "ko": "입력이 길어 문장 단위로 번역했습니다({n}개 문장).",
+    },
+    "page.translate.note.max_sentences": {
+        "en": "Only the first {max} of {n} sentences were translated.",
+        "ko": "{n}개 문장 중 앞의 {max}개만 번역했습니다.",
+    },
+    "page.translate.note.sentence_cut": {
+        "en": "A sentence longer than {max} subwords was cut after “…{end}”.",
+        "ko": "{max}개 서브워드보다 긴 문장을 “…{end}” 뒤에서 잘랐습니다.",
+    },
+    "page.translate.note.text_cut": {
+        "en": "The text is longer than {max} characters: only the start was translated.",
+        "ko": "텍스트가 {max}자보다 길어 앞부분만 번역했습니다.",
+    },
+    "page.translate.note.too_many_lines": {
+        "en": "Only the first {max} of {n} lines were translated.",
+        "ko": "{n}줄 중 앞의 {max}줄만 번역했습니다.",
+    },
 }
 
 

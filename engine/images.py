@@ -57,7 +57,19 @@ MAX_IMAGE_BYTES = 64 * 1024 * 1024
 SUPPORTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 
 class ImageError(ValueError):
-    """The input is not a usable image (not an image, truncated, too large, unsupported mode...)."""
+    """The input is not a usable image (not an image, truncated, too large, unsupported mode...).
+
+    ``reason`` names the kind of problem, so a user interface can say it in its own language:
+    ``"not_image"``, ``"truncated"`` (truncated or corrupt data), ``"too_large"`` (too many pixels or
+    bytes), ``"format"`` (an image format that is not accepted), ``"mode"`` (a colour mode that cannot
+    become RGB), ``"empty"`` (no bytes or no pixels), ``"missing"`` (no such file) or ``"unreadable"``.
+    """
+
+    REASONS = ("not_image", "truncated", "too_large", "format", "mode", "empty", "missing", "unreadable")
+
+    def __init__(self, message: str, reason: str = "unreadable"):
+        super().__init__(message)
+        self.reason = reason if reason in self.REASONS else "unreadable"
 
 
 def _read_bytes(source: Any, max_bytes: int) -> tuple[bytes, str]:
@@ -68,10 +80,11 @@ def _read_bytes(source: Any, max_bytes: int) -> tuple[bytes, str]:
         path = Path(source).expanduser()
         name = str(path)
         if not path.is_file():
-            raise ImageError(f"{name}: no such file")
+            raise ImageError(f"{name}: no such file", "missing")
         size = path.stat().st_size
         if size > max_bytes:
-            raise ImageError(f"{name} is {size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+            raise ImageError(f"{name} is {size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB",
+                             "too_large")
         data = path.read_bytes()
     elif hasattr(source, "read"):
         name = str(getattr(source, "name", "the uploaded file"))
@@ -84,19 +97,19 @@ def _read_bytes(source: Any, max_bytes: int) -> tuple[bytes, str]:
         raise ImageError(f"cannot read an image from a {type(source).__name__} "
                          "(give bytes, a path, a binary file object or a PIL image)")
     if not data:
-        raise ImageError(f"{name} is empty (0 bytes)")
+        raise ImageError(f"{name} is empty (0 bytes)", "empty")
     if len(data) > max_bytes:
-        raise ImageError(f"{name} is larger than {max_bytes / 2**20:.0f} MB")
+        raise ImageError(f"{name} is larger than {max_bytes / 2**20:.0f} MB", "too_large")
     return data, name
 
 
 def _check_pixels(img: Image.Image, name: str, max_pixels: int) -> None:
     w, h = img.size
     if w < 1 or h < 1:
-        raise ImageError(f"{name} has no pixels ({w} x {h})")
+        raise ImageError(f"{name} has no pixels ({w} x {h})", "empty")
     if w * h > max_pixels:
         raise ImageError(f"{name} is {w} x {h} = {w * h / 1e6:.0f} megapixels; the limit is "
-                         f"{max_pixels / 1e6:.0f} megapixels (resize it first)")
+                         f"{max_pixels / 1e6:.0f} megapixels (resize it first)", "too_large")
 
 
 def _high_bit_depth_to_l(img: Image.Image) -> Image.Image:
@@ -137,7 +150,8 @@ def _to_rgb(img: Image.Image, name: str, background: tuple[int, int, int]) -> Im
     try:
         return img.convert("RGB")  # L, 1, CMYK, YCbCr, LAB (where PIL supports it) ...
     except (ValueError, OSError) as exc:
-        raise ImageError(f"{name} uses colour mode {mode!r}, which cannot be converted to RGB: {exc}") from None
+        raise ImageError(f"{name} uses colour mode {mode!r}, which cannot be converted to RGB: {exc}",
+                         "mode") from None
 
 
 def load_image(
@@ -177,23 +191,25 @@ def load_image(
             try:
                 img = Image.open(io.BytesIO(data))  # reads the header only
             except Image.DecompressionBombError as exc:
-                raise ImageError(f"{name} is too large to decode safely: {exc}") from None
+                raise ImageError(f"{name} is too large to decode safely: {exc}", "too_large") from None
             except UnidentifiedImageError:
-                raise ImageError(f"{name} is not an image (expected JPEG, PNG, WebP, GIF or BMP)") from None
+                raise ImageError(f"{name} is not an image (expected JPEG, PNG, WebP, GIF or BMP)",
+                                 "not_image") from None
             except (OSError, ValueError, SyntaxError) as exc:
-                raise ImageError(f"{name} is not a readable image: {exc}") from None
+                raise ImageError(f"{name} is not a readable image: {exc}", "truncated") from None
             fmt = img.format or "?"
             if fmt not in SUPPORTED_FORMATS:
-                raise ImageError(f"{name} is a {fmt} file; supported formats: {', '.join(SUPPORTED_FORMATS)}")
+                raise ImageError(f"{name} is a {fmt} file; supported formats: {', '.join(SUPPORTED_FORMATS)}",
+                                 "format")
             _check_pixels(img, name, max_pixels)
             try:
                 if getattr(img, "n_frames", 1) > 1:
                     img.seek(0)  # animated GIF / WebP: the first frame
                 img.load()
             except Image.DecompressionBombError as exc:
-                raise ImageError(f"{name} is too large to decode safely: {exc}") from None
+                raise ImageError(f"{name} is too large to decode safely: {exc}", "too_large") from None
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
-                raise ImageError(f"{name} is truncated or corrupt ({fmt}): {exc}") from None
+                raise ImageError(f"{name} is truncated or corrupt ({fmt}): {exc}", "truncated") from None
     source_mode, source_size = img.mode, img.size
     transposed = _orientation(img) not in (None, 1)
     try:

@@ -15,11 +15,14 @@ attention falls off on long sentences and one with attention does not.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-__all__ = ["LENGTH_BUCKETS", "BucketScore", "TranslationScores", "bucket_of", "evaluate_translator", "score_corpus"]
+__all__ = ["LENGTH_BUCKETS", "BucketScore", "TranslationScores", "bucket_of", "evaluate_translator", "recorded_scores",
+           "score_corpus"]
 
 #: Source-length buckets in words: (low, high) inclusive, ``None`` = no upper bound.
 LENGTH_BUCKETS: tuple[tuple[int, int | None], ...] = ((1, 5), (6, 10), (11, 15), (16, None))
@@ -145,3 +148,54 @@ def evaluate_translator(model, sources: Sequence[str], references: Sequence[Sequ
     result.method, result.beam_width = method, beam_width if method == "beam" else 1
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
+
+
+METRICS_FILE = "metrics.json"
+
+
+def _score_records(obj: object, depth: int = 0) -> list[dict]:
+    """Every dict under ``obj`` (3 levels deep at most) that looks like an ``eval-translator --json`` result."""
+    if depth > 3:
+        return []
+    if isinstance(obj, dict):
+        if isinstance(obj.get("buckets"), list) and isinstance(obj.get("bleu"), (int, float)):
+            return [obj]
+        return [r for v in obj.values() for r in _score_records(v, depth + 1)]
+    if isinstance(obj, list):
+        return [r for v in obj for r in _score_records(v, depth + 1)]
+    return []
+
+
+def _number(x: object) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def recorded_scores(meta: dict | None, folder: str | Path | None = None) -> dict | None:
+    """The measured BLEU/chrF (overall and by source length) a translator carries, or ``None``.
+
+    Looks where the evaluation results of ``python -m engine eval-translator --json`` end up: in
+    ``meta["metrics"]`` (``python -m engine export CHECKPOINT OUT --metrics eval.json`` records the
+    file there, in ``config.json``) and in a ``metrics.json`` beside the weights in ``folder``. Results
+    on the test split and with beam search are preferred. Nothing is ever computed here: a model
+    without recorded results gives ``None``.
+
+    Returns ``{"bleu", "chrf", "sentences", "split", "method", "beam_width", "corpus", "bleu_signature",
+    "buckets": [{"bucket", "sentences", "bleu", "chrf"}, ...], "where": "config.json" | "metrics.json"}``.
+    """
+    found = [(r, "config.json") for r in _score_records((meta or {}).get("metrics"))]
+    if folder is not None:
+        path = Path(folder) / METRICS_FILE
+        try:
+            found += [(r, METRICS_FILE) for r in _score_records(json.loads(path.read_text()))]
+        except (OSError, ValueError):
+            pass
+    if not found:
+        return None
+    record, where = max(found, key=lambda rw: (rw[0].get("split") == "test", rw[0].get("method") == "beam"))
+    buckets = [{"bucket": str(b["bucket"]), "sentences": int(_number(b.get("sentences")) or 0),
+                "bleu": _number(b.get("bleu")), "chrf": _number(b.get("chrf"))}
+               for b in record["buckets"] if isinstance(b, dict) and "bucket" in b]
+    return {"bleu": float(record["bleu"]), "chrf": _number(record.get("chrf")),
+            "sentences": int(_number(record.get("sentences")) or 0), "split": record.get("split"),
+            "method": record.get("method"), "beam_width": record.get("beam_width"), "corpus": record.get("corpus"),
+            "bleu_signature": record.get("bleu_signature"), "buckets": buckets, "where": where}

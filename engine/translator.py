@@ -78,6 +78,7 @@ __all__ = [
     "ATTENTIONS",
     "STATE_BATCH_DIM",
     "Candidate",
+    "Note",
     "TranslationInputError",
     "Translation",
     "Translator",
@@ -153,6 +154,26 @@ class TranslatorConfig:
         return self.directions * self.enc_hidden
 
 
+class Note(str):
+    """A note about what was done to an input: the English text (a plain ``str``) plus a ``code`` and
+    the ``values`` in it, so a user interface can show it in its own language."""
+
+    code: str
+    values: dict
+
+    def __new__(cls, code: str, text: str, **values: Any) -> Note:
+        note = super().__new__(cls, text)
+        note.code, note.values = code, values
+        return note
+
+    def __reduce__(self) -> tuple:
+        return _make_note, (self.code, str(self), self.values)
+
+
+def _make_note(code: str, text: str, values: dict) -> Note:
+    return Note(code, text, **values)
+
+
 @dataclass
 class Candidate:
     """One entry of the n-best list."""
@@ -178,7 +199,8 @@ class Translation:
             or when the input was translated in several segments.
         score, logprob: of the best hypothesis (see :class:`Candidate`).
         n_best: the n-best list, best first (``n_best[0].text == text``).
-        notes: what was done to the input (cut, split, characters removed, ...), for the user.
+        notes: what was done to the input (cut, split, characters removed, ...), for the user: English
+            strings, each a :class:`Note` whose ``code`` and ``values`` let a UI show it in another language.
         segments: when a long input was split into sentences, one :class:`Translation` per sentence
             (``text`` is then their concatenation); empty otherwise.
     """
@@ -504,36 +526,40 @@ class Translator(nn.Module):
         notes: list[str] = []
         norm = normalize_text(text)
         if not norm:
-            return [], ["empty input: nothing to translate"]
+            return [], [Note("empty", "empty input: nothing to translate")]
         if len(norm) > MAX_INPUT_CHARS:
             norm = norm[:MAX_INPUT_CHARS]
-            notes.append(f"input longer than {MAX_INPUT_CHARS} characters: only the start was translated")
+            notes.append(Note("input_cut", f"input longer than {MAX_INPUT_CHARS} characters: only the start was "
+                              "translated", max=MAX_INPUT_CHARS))
         letters = [ch for ch in norm if ch.lower() != ch.upper()]
         upper = len(letters) >= 4 and all(ch.isupper() for ch in letters)
         if upper:  # the corpus is in sentence case: an all-caps input is translated in sentence case
             norm = _sentence_case(norm)
-            notes.append("input is all capitals: translated in sentence case, output upper-cased")
+            notes.append(Note("all_caps", "input is all capitals: translated in sentence case, output upper-cased"))
         unseen = tok.unseen_chars(norm)
         if unseen:
             norm = normalize_text("".join(ch for ch in norm if ch not in unseen))
-            notes.append(f"removed characters the model has never seen: {' '.join(unseen)}")
+            notes.append(Note("unseen", f"removed characters the model has never seen: {' '.join(unseen)}",
+                              chars=" ".join(unseen)))
             if not norm:
-                return [], notes + ["nothing left to translate"]
+                return [], notes + [Note("nothing_left", "nothing left to translate")]
         sentences = [norm]
         if len(tok.encode(norm)) > SPLIT_ABOVE_PIECES:
             sentences = split_sentences(norm)
             if len(sentences) > 1:
-                notes.append(f"long input: translated sentence by sentence ({len(sentences)} sentences)")
+                notes.append(Note("split", f"long input: translated sentence by sentence ({len(sentences)} sentences)",
+                                  n=len(sentences)))
             if len(sentences) > MAX_SENTENCES:
-                notes.append(f"only the first {MAX_SENTENCES} of {len(sentences)} sentences were translated")
+                notes.append(Note("max_sentences", f"only the first {MAX_SENTENCES} of {len(sentences)} sentences "
+                                  "were translated", max=MAX_SENTENCES, n=len(sentences)))
                 sentences = sentences[:MAX_SENTENCES]
         segments = []
         for s in sentences:
             ids = tok.encode(s)
             if len(ids) > MAX_SOURCE_PIECES:
                 ids = ids[:MAX_SOURCE_PIECES]
-                notes.append(f"a sentence longer than {MAX_SOURCE_PIECES} subwords was cut: "
-                             f"...{tok.decode(ids[-5:])}")
+                notes.append(Note("sentence_cut", f"a sentence longer than {MAX_SOURCE_PIECES} subwords was cut: "
+                                  f"...{tok.decode(ids[-5:])}", max=MAX_SOURCE_PIECES, end=tok.decode(ids[-5:])))
             if ids:
                 segments.append(_Segment(owner, s, ids, upper))
         return segments, notes

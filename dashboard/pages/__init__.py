@@ -85,6 +85,10 @@ PAGES: list[PageSpec] = [
              "page.generate_text.teaches"),
     PageSpec("dashboard/pages/ngram_vs_rnn.py", "page.ngram_vs_rnn.title", "🆚", "language_models",
              "page.ngram_vs_rnn.teaches"),
+    PageSpec("dashboard/pages/translate.py", "page.translate.title", "🌍", "encoder_decoder",
+             "page.translate.teaches"),
+    PageSpec("dashboard/pages/caption_image.py", "page.caption_image.title", "🖼️", "image_captioning",
+             "page.caption_image.teaches"),
 ]
 
 

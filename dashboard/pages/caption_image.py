@@ -1,0 +1,276 @@
+"""Caption an image: a frozen CNN encoder, an LSTM decoder with soft attention, and where it looked per word.
+
+Models: the shipped ``captioner-flickr8k`` (when ``pretrained/`` has it) and the captioner checkpoints
+among this browser session's models and the saved runs (the lists the Generate page uses, kept to
+``kind == "captioner"``), loaded through the shared cached loaders. Pictures: an example shipped with
+the app (``dashboard/assets/examples``, public domain / CC0), an upload, or a camera photo (the camera
+starts only when its toggle is on, so the browser does not ask for it on page load). Every picture goes
+through :func:`engine.images.load_image`; what it refuses becomes a translated error. Captions are
+cached per (model, picture, decoding settings), so choosing words never captions again. Overlays
+come from :mod:`dashboard.captioning`; this script only wires widgets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from dashboard import captioning
+from dashboard.i18n import t
+from dashboard.resources import available_pretrained, get_pretrained
+from dashboard.session_models import load_checkpoint_model, saved_run_models, session_models
+from engine.checkpoint import CheckpointError
+from engine.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+
+_P = "page.caption_image."
+K = "caption."  # widget key prefix
+KIND = "captioner"
+DEFAULT_MODEL = "captioner-flickr8k"
+SOURCES = ("example", "upload", "camera")
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp"]
+METHODS = ("beam", "greedy")
+MAX_BEAM = 10
+LIMITS = {"mb": MAX_IMAGE_BYTES // 2**20, "mp": MAX_IMAGE_PIXELS // 1_000_000}
+HOW_TO = (
+    "python -m engine train captioner --cache-features --data-dir DATA_DIR\n"
+    "python -m engine train captioner --data-dir DATA_DIR\n"
+    "python -m engine export ~/rnnlab-runs/captioner-flickr8k/best pretrained/captioner-flickr8k"
+)
+
+
+def _t(key: str, **fmt: object) -> str:
+    return t(_P + key, **fmt)
+
+
+def _plain(name: str) -> str:
+    """A file name safe inside Markdown bold (no markup characters)."""
+    return "".join(ch for ch in name if ch not in "*_`[]<>#|\\")[:120] or "?"
+
+
+# ---------------------------------------------------------------------------------------- models
+def _model_options() -> dict[str, str]:
+    """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>`` of every captioner found."""
+    import engine.checkpoint as ck
+    from engine.compare import checkpoint_kind
+
+    options: dict[str, str] = {}
+    for name in sorted(available_pretrained(), key=lambda n: n != DEFAULT_MODEL):
+        if checkpoint_kind(ck.PRETRAINED_DIR / name) == KIND:
+            options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
+    for entry, label in [*((e, "model_session") for e in reversed(session_models())),
+                         *((e, "model_saved") for e in saved_run_models())]:
+        if checkpoint_kind(entry["path"]) == KIND:
+            options.setdefault(f"path:{entry['path']}", _t(label, run=entry["id"]))
+    return options
+
+
+def _load(choice: str) -> tuple[Any, str]:
+    """(model, cache key); the key changes when a run's checkpoint is rewritten."""
+    import engine.checkpoint as ck
+
+    kind, _, value = choice.partition(":")
+    folder = ck.PRETRAINED_DIR / value if kind == "pretrained" else Path(value)
+    key = f"{choice}@{(folder / 'model.safetensors').stat().st_mtime}"
+    with st.spinner(t("resources.loading_model", name=value if kind == "pretrained" else folder.parent.name)):
+        model = get_pretrained(value) if kind == "pretrained" else load_checkpoint_model(value)
+    if not hasattr(model, "caption"):
+        raise CheckpointError(f"{value} is not an image captioner")
+    with st.spinner(_t("loading_encoder", encoder=model.config.encoder)):
+        _ = model.encoder  # builds the shared frozen CNN once, under a spinner (an assignment: no st magic)
+    return model, key
+
+
+def _model_info(model: Any) -> str:
+    cfg, meta = model.config, getattr(model, "meta", None) or {}
+    variant = _t("variant.attention" if cfg.attention else "variant.plain")
+    parts = [_t("model_info", variant=variant, encoder=cfg.encoder, grid=cfg.spec.grid, vocab=f"{cfg.vocab_size:,}",
+                params=f"{model.num_params():,}")]
+    loss = meta.get("best_val_loss")
+    if loss is not None:
+        dataset = meta.get("dataset") or (meta.get("provenance") or {}).get("corpus") or "?"
+        parts.append(_t("model_trained", dataset=dataset, step=meta.get("step", "–"), loss=f"{loss:.3f}"))
+    bleu = (meta.get("metrics") or {}).get("bleu")
+    if isinstance(bleu, dict):
+        for name, scores in sorted(bleu.items(), key=lambda kv: not str(kv[0]).startswith("beam")):
+            if isinstance(scores, dict) and isinstance(scores.get("bleu4"), (int, float)):
+                parts.append(_t("model_bleu", bleu=f"{100 * scores['bleu4']:.1f}", name=name))
+                break
+    return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------------------- picture
+def _picture() -> tuple[bytes, str, str | None] | None:
+    """(file bytes, name to show, example name or None) of the chosen picture, or None while there is none."""
+    source = st.segmented_control(_t("source"), SOURCES, default="example", required=True, key=K + "source",
+                                  format_func=lambda s: _t(f"source.{s}")) or "example"
+    if source == "example":
+        names = list(captioning.EXAMPLES)
+        name = st.segmented_control(_t("example"), names, default=names[0], required=True, key=K + "example",
+                                    format_func=lambda n: _t(f"example.{n}")) or names[0]
+        return captioning.example_bytes(name), _t(f"example.{name}"), name
+    if source == "upload":
+        upload = st.file_uploader(_t("upload"), type=UPLOAD_TYPES, key=K + "upload", max_upload_size=LIMITS["mb"],
+                                  help=_t("upload_help", **LIMITS))
+        if upload is None:
+            st.caption(_t("upload_waiting"))
+            return None
+        return upload.getvalue(), upload.name, None
+    if not st.toggle(_t("camera_toggle"), key=K + "camera_on", help=_t("camera_toggle_help")):
+        st.caption(_t("camera_waiting"))
+        return None
+    photo = st.camera_input(_t("camera"), key=K + "camera")
+    if photo is None:
+        st.caption(_t("camera_waiting"))
+        return None
+    return photo.getvalue(), _t("camera_photo"), None
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
+def _decoded(digest: str, _data: bytes) -> tuple[Any, dict]:
+    """A display-size copy of the picture and its ``load_image`` info (raises ``ImageError``; not cached then)."""
+    image = load_image(_data)
+    return captioning.display_copy(image), dict(image.info, size=image.size)
+
+
+@st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
+def _caption(model_key: str, digest: str, method: str, beam_width: int, n_best: int, _model: Any, _data: bytes):
+    """The model's caption of the picture (CaptionResult, with n-best list, attention and ImageNet top-5)."""
+    return _model.caption(_data, method=method, beam_width=beam_width, n_best=n_best)[0]
+
+
+def _settings() -> tuple[str, int, int]:
+    method = st.segmented_control(_t("method"), METHODS, default="beam", required=True, key=K + "method",
+                                  format_func=lambda m: _t(f"method.{m}")) or "beam"
+    c2, c3 = st.columns(2)
+    width = n_best = 1
+    if method == "beam":
+        width = c2.slider(_t("beam_width"), 1, MAX_BEAM, 3, key=K + "beam_width", help=_t("beam_width_help"))
+        if width > 1:
+            if st.session_state.get(K + "n_best", 0) > width:
+                st.session_state[K + "n_best"] = width
+            n_best = c3.slider(_t("n_best"), 1, width, min(3, width), key=K + "n_best")
+    st.caption(_t(f"method_help.{method}"))
+    return method, width, n_best
+
+
+# ---------------------------------------------------------------------------------------- output
+def _show_caption(result: Any, method: str) -> None:
+    st.subheader(_t("caption_header"))
+    st.markdown(f"#### “{result.text}”")
+    st.caption(_t("caption_stats", n=len(result.words), logprob=f"{result.logprob:.2f}",
+                  method=_t(f"method.{method}")))
+    if not result.finished:
+        st.caption(_t("caption_cut"))
+    if method == "beam" and result.n_best:
+        st.markdown(f"**{_t('n_best_header')}**")
+        rows = [{_t("col.rank"): i, _t("col.caption"): alt.text, _t("col.score"): round(alt.score, 3),
+                 _t("col.logprob"): round(alt.logprob, 3)} for i, alt in enumerate(result.n_best, start=1)]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption(_t("n_best_caption"))
+
+
+def _show_top5(result: Any, encoder: str) -> None:
+    st.markdown(f"**{_t('top5_header')}**")
+    if not result.imagenet_top5:
+        st.caption(_t("top5_none", encoder=encoder))
+        return
+    cls, prob = _t("col.class"), _t("col.prob")
+    rows = [{cls: name, prob: 100.0 * p} for name, p in result.imagenet_top5]
+    st.dataframe(rows, hide_index=True, width="stretch",
+                 column_config={prob: st.column_config.ProgressColumn(prob, format="%.1f%%", min_value=0.0,
+                                                                      max_value=100.0)})
+    st.caption(_t("top5_caption"))
+
+
+def _show_attention(result: Any, picture: Any) -> None:
+    st.subheader(_t("attention_header"))
+    if result.attention is None:
+        st.info(_t("no_attention"), icon=":material/visibility_off:")
+        return
+    st.caption(_t("attention_intro"))
+    words, n = result.words, len(result.words)
+    word_key = K + "word"
+    if st.session_state.get(word_key) not in range(n):
+        st.session_state[word_key] = 0
+    labels = captioning.word_labels(words)
+    i = st.segmented_control(_t("word"), list(range(n)), required=True, key=word_key,
+                             format_func=labels.__getitem__)
+    i = 0 if i is None else i
+    left, right = st.columns([3, 2])
+    left.image(captioning.overlay(picture, result.attention[i]),
+               caption=_t("overlay_caption", word=words[i], i=i + 1, n=n))
+    top = captioning.peak(result.attention[i])
+    with right:
+        prob = math.exp(result.token_logprobs[i]) if i < len(result.token_logprobs) else None
+        st.metric(_t("word_prob"), "–" if prob is None else f"{prob:.1%}", help=_t("word_prob_help"), border=True)
+        st.metric(_t("peak"), f"{top['max']:.1%}", _t("peak_delta", uniform=f"{top['uniform']:.1%}"),
+                  delta_color="off", delta_arrow="off", border=True,
+                  help=_t("peak_help", row=top["row"] + 1, col=top["col"] + 1, rows=top["rows"], cols=top["cols"],
+                          uniform=f"{top['uniform']:.1%}"))
+        gate = f"{result.gate[i]:.2f}" if result.gate else _t("no_gate")
+        st.metric(_t("gate"), gate, help=_t("gate_help"), border=True)
+    if st.toggle(_t("strip_toggle"), key=K + "strip"):
+        st.image(captioning.attention_strip(picture, result.attention), caption=[f"{j + 1}. {w}" for j, w in
+                                                                                 enumerate(words)], width=150)
+
+
+# ------------------------------------------------------------------------------------------- page
+def render() -> None:
+    st.title(f"🖼️ {_t('title')}")
+    st.caption(_t("teaches"))
+    options = _model_options()
+    if not options:
+        st.warning(_t("no_model"), icon=":material/image_not_supported:")
+        st.code(HOW_TO, language="bash")
+        return
+    model_key = K + "model"
+    if st.session_state.get(model_key) not in options:
+        st.session_state[model_key] = next(iter(options))
+    choice = st.selectbox(_t("model"), list(options), format_func=options.__getitem__, key=model_key)
+    try:
+        model, cache_key = _load(choice)
+    except (CheckpointError, ValueError, OSError, ImportError, RuntimeError) as exc:
+        st.error(_t("model_failed", message=str(exc)), icon=":material/error:")
+        return
+    st.caption(_model_info(model))
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        chosen = _picture()
+    if chosen is None:
+        return
+    data, name, example = chosen
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        picture, info = _decoded(digest, data)
+    except ImageError as exc:
+        st.error(_t(f"error.{exc.reason}", name=_plain(name), **LIMITS), icon=":material/broken_image:")
+        st.caption(_t("error_details", message=str(exc)))
+        return
+    with left:
+        details = _t("picture_info", name=name, width=info["size"][0], height=info["size"][1],
+                     format=info.get("source_format", "?"))
+        if info.get("exif_transposed"):
+            details += " · " + _t("picture_rotated")
+        if example:
+            details += "  \n" + _t(f"credit.{example}") + " " + _t("credit_more")
+        st.image(picture, caption=None)
+        st.caption(details)
+    with right:
+        method, width, n_best = _settings()
+        try:
+            with st.spinner(_t("captioning")):
+                result = _caption(cache_key, digest, method, width, n_best, _model=model, _data=data)
+        except (ImageError, ValueError, RuntimeError, OSError, ImportError) as exc:
+            st.error(_t("caption_failed", message=str(exc)), icon=":material/error:")
+            return
+        _show_caption(result, method)
+        _show_top5(result, model.config.encoder)
+    _show_attention(result, picture)
+
+
+render()
