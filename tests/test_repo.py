@@ -36,6 +36,7 @@ def test_readme_python_snippets_run(block, tmp_path):
         if any(n not in list_pretrained() for n in names):
             pytest.skip(f"pretrained model(s) {names} not shipped yet")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    (tmp_path / "dashboard").symlink_to(ROOT / "dashboard")  # snippets may name repository files (example images)
     proc = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
