@@ -301,7 +301,15 @@ class Trainer:
         """Restore model, optimizer, scheduler, RNG, carried hidden state and step from ``path``."""
         from engine.checkpoint import read_checkpoint
 
-        weights, _, ts = read_checkpoint(path, with_trainer=True)
+        weights, cfg_json, ts = read_checkpoint(path, with_trainer=True)
+        saved = (cfg_json.get("meta") or {}).get("train_config") or {}
+        now = asdict(self.config)
+        changed = {k: (saved[k], now[k]) for k in saved if k in now and _plain(saved[k]) != _plain(now[k])}
+        if changed:  # e.g. a resumed command line that forgot a flag: the schedule would silently change
+            import warnings
+
+            warnings.warn(f"resuming {path} with a different training configuration (checkpoint -> now): "
+                          + ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in changed.items()), stacklevel=2)
         self.model.load_state_dict(weights)
         self.optimizer.load_state_dict(ts["optimizer"])
         self.scheduler.load_state_dict(ts["scheduler"])
@@ -448,6 +456,11 @@ class Trainer:
 
 def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
+
+
+def _plain(value: Any) -> Any:
+    """JSON round-trip form (tuples become lists) so a saved config compares equal to the live one."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def _tuplify(x: Any) -> Any:

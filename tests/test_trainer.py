@@ -206,3 +206,16 @@ def test_init_from_starts_a_new_run_from_a_checkpoint(tiny_text, tmp_path):
     with pytest.raises(ValueError, match="architecture differs"):
         charlm_trainer(tiny_text, dict(SMALL, n_hidden=SMALL["n_hidden"] * 2), DATA, cfg(), run_dir=tmp_path / "s3",
                        init_from=tmp_path / "s1" / "last")
+
+
+def test_resume_with_a_changed_config_warns(tiny_text, tmp_path):
+    """Resuming with a command line that changed e.g. max_steps would silently change the schedule: say so."""
+    run = tmp_path / "run"
+    charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4), run_dir=run).fit()
+    with pytest.warns(UserWarning, match=r"max_steps 4 -> 8"):
+        charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=8), run_dir=run)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4), run_dir=run)  # same config: no warning
