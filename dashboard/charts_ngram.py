@@ -8,6 +8,7 @@ here per character), obtained from i18n by formatting a key with its own placeho
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,7 +68,12 @@ def _fmt_bits(b: float) -> str:
 
 def _char_label(ch: str) -> str:
     shown = display_char(ch)
-    return {"↵": "'↵' (newline)", " ": "' ' (space)"}.get(shown, f"'{shown}'")
+    return {"↵": "'↵' (newline)", " ": "' ' (space)"}.get(shown, f"'{_html(shown)}'")
+
+
+def _html(text: str) -> str:
+    """Plotly renders text and hovers as HTML: a typed "<b>" or an alternative "</s>" must stay literal."""
+    return html.escape(text, quote=False)
 
 
 def _top_text(scores: CharScores, t: int) -> str:
@@ -79,8 +85,8 @@ def _top_text(scores: CharScores, t: int) -> str:
 def _alt(c: str) -> str:
     """An alternative character in a hover list: a space must stay visible there."""
     if c in ("<s>", "</s>"):
-        return c
-    return "␣" if c == " " else display_char(c)
+        return _html(c)
+    return "␣" if c == " " else _html(display_char(c))
 
 
 _UNKNOWN_Z, _DIFF_ZERO, _Z_MAX = 15.0, 26.0, 32.0
@@ -124,7 +130,7 @@ def strip_figure(cmp: Comparison, labels: StripLabels = StripLabels(), width: in
     def put(yy: int, xx: int, shown: str, dark: bool) -> None:
         tx.append(xx)
         ty.append(yy)
-        tt.append(shown)
+        tt.append(_html(shown))
         tc.append("#FFFFFF" if dark else "#212529")
     for t, ch in enumerate(text):
         shown = display_char(ch)

@@ -7,6 +7,7 @@ formatting a key with its own placeholders, e.g. ``t("page.translate.hover", tar
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,9 @@ def attention_figure(source_pieces: Sequence[str], target_pieces: Sequence[str],
     which source piece the target piece looked at, with what weight, and the ``top`` source pieces it
     looked at most.
     """
+    # Plotly renders labels and hover text as HTML: "</s>" would be read as a tag and break the layout
+    source_pieces = [html.escape(p, quote=False) for p in source_pieces]
+    target_pieces = [html.escape(p, quote=False) for p in target_pieces]
     rows = [list(map(float, r)) for r in attention]
     if len(rows) != len(target_pieces) or any(len(r) != len(source_pieces) for r in rows):
         raise ValueError(f"attention is {len(rows)}x{len(rows[0]) if rows else 0}, expected "
@@ -57,8 +61,8 @@ def attention_figure(source_pieces: Sequence[str], target_pieces: Sequence[str],
         z=rows, x=list(range(S)), y=list(range(T)), zmin=0.0, zmax=1.0, colorscale=ATTENTION_SCALE, xgap=1, ygap=1,
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         colorbar=dict(title=dict(text=labels.weight, side="right"), thickness=12)))
-    fig.update_layout(title=dict(text=labels.title, x=0), height=max(280, T * ROW_PX + 170),
-                      margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=dict(text=labels.title, x=0, y=1, yref="container", yanchor="top", pad=dict(t=6)),
+                      height=max(300, T * ROW_PX + 200), margin=dict(l=10, r=10, t=130, b=10),
                       plot_bgcolor="#FFFFFF", hoverlabel=dict(align="left"))
     fig.update_xaxes(title_text=labels.x, tickvals=list(range(S)), ticktext=list(source_pieces), tickangle=-45,
                      side="top", showgrid=False, zeroline=False, fixedrange=True)

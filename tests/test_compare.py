@@ -322,3 +322,14 @@ def test_checkpoint_kind(tmp_path, charlm):
     assert compare.checkpoint_kind(tmp_path / "ck") == "charlm"
     assert compare.checkpoint_kind(tmp_path / "missing") is None
     assert compare.checkpoint_kind(Path("/")) is None
+
+
+def test_strip_figure_keeps_markup_literal(lm, charlm):
+    """Plotly renders text as HTML: typed "<b>" or an alternative "</s>" must show as themselves, not as tags."""
+    from dashboard.charts_ngram import strip_figure
+
+    fig = strip_figure(compare.compare_text(lm, charlm, "a <b>bold</b> & x"))
+    shown = [t for tr in fig.data if tr.type == "scatter" and tr.text is not None for t in tr.text]
+    assert "&lt;" in shown and "&amp;" in shown and "<" not in shown
+    hovers = [h for row in fig.data[0].hovertext for h in row if h]
+    assert not any("</s>" in h or "<b>" in h for h in hovers)

@@ -185,8 +185,8 @@ def test_translate_shows_french_n_best_subwords_heatmap_and_fixed_vector_view(sh
     fig = _heatmap(at)
     z = fig["data"][0]["z"]
     assert len(z) == len(main.pieces) and len(z[0]) == len(main.source_pieces)
-    assert fig["layout"]["xaxis"]["ticktext"] == main.source_pieces
-    assert fig["layout"]["yaxis"]["ticktext"] == main.pieces
+    assert fig["layout"]["xaxis"]["ticktext"] == _escaped(main.source_pieces)
+    assert fig["layout"]["yaxis"]["ticktext"] == _escaped(main.pieces)
     hover = fig["data"][0]["hovertext"][0][0]
     assert main.pieces[0] in hover and main.source_pieces[0] in hover
     # the measured BLEU by length of both models, from what they carry (config.json and metrics.json)
@@ -214,8 +214,8 @@ def test_several_sentences_pick_the_heatmap_without_translating_again(shipped, m
     _ok(at)
     assert len(calls) == 2
     views = tx.sentence_views(at.session_state["translate.result"]["main"]["results"])
-    assert _heatmap(at)["layout"]["xaxis"]["ticktext"] == views[1].source_pieces
-    assert views[0].pieces == first
+    assert _heatmap(at)["layout"]["xaxis"]["ticktext"] == _escaped(views[1].source_pieces)
+    assert _escaped(views[0].pieces) == first
 
 
 def test_empty_input_shows_a_message(shipped, models) -> None:
@@ -282,13 +282,21 @@ def test_korean_page_renders(shipped, models, monkeypatch) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- pure parts
+def _escaped(pieces) -> list[str]:
+    import html
+
+    return [html.escape(p, quote=False) for p in pieces]
+
+
 def test_attention_figure_positions_pieces_and_hover() -> None:
     src, tgt = ["▁the", "▁cat", "▁the", "</s>"], ["▁le", "▁chat", "</s>"]
     att = [[0.7, 0.1, 0.1, 0.1], [0.05, 0.9, 0.03, 0.02], [0.0, 0.0, 0.0, 1.0]]
     fig = charts_translate.attention_figure(src, tgt, torch.tensor(att).tolist())
     heat = fig.data[0]
     assert list(heat.x) == [0, 1, 2, 3] and list(heat.y) == [0, 1, 2]  # positions: "▁the" twice stays twice
-    assert list(fig.layout.xaxis.ticktext) == src and list(fig.layout.yaxis.ticktext) == tgt
+    # plotly reads labels as HTML: "</s>" is escaped, or it would be taken for a tag and break the layout
+    assert list(fig.layout.xaxis.ticktext) == _escaped(src) and list(fig.layout.yaxis.ticktext) == _escaped(tgt)
+    assert fig.layout.xaxis.ticktext[-1] == "&lt;/s&gt;"
     assert "“▁chat”" in heat.hovertext[1][1] and "“▁cat”" in heat.hovertext[1][1] and "0.90" in heat.hovertext[1][1]
     assert heat.hovertext[1][0].endswith("most: ▁cat 0.90, ▁the 0.05, ▁the 0.03")
     assert fig.layout.yaxis.range == (2.5, -0.5)  # first target piece on top
