@@ -24,6 +24,7 @@ length of what was already written (the prefix is never re-run).
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.func import functional_call
 
 from engine.cells import make_rnn
 from engine.checkpoint import register_model
@@ -52,6 +54,9 @@ class CharLMConfig:
     n_hidden: int = 512
     n_embd: int = 64
     dropout: float = 0.2  # on the embedding output, between layers, and before the head
+    # DropConnect on the recurrent weights W (AWD-LSTM's "weight drop", Merity et al. 2018): in training,
+    # each batch zeroes this fraction of W's entries, the same mask at every time step of the batch.
+    weight_drop: float = 0.0
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -62,6 +67,8 @@ class CharLMConfig:
             raise ValueError("n_layer, n_hidden and n_embd must be >= 1")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
+        if not 0.0 <= self.weight_drop < 1.0:
+            raise ValueError("weight_drop must be in [0, 1)")
         if self.peephole and (self.fused or self.cell != "lstm"):
             raise ValueError("peephole connections need cell='lstm' and fused=False")
 
@@ -99,12 +106,24 @@ class CharLM(nn.Module):
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, hidden: Any = None):
         """``idx`` (B, T) → ``(logits (B, T, V), loss or None, hidden)``; loss is mean nats/char."""
         x = self.drop(self.embed(idx))  # (B, T, E)
-        out, hidden = self.rnn(x, hidden)  # (B, T, H)
+        if self.training and self.config.weight_drop > 0:
+            # the recurrence runs with dropped-out copies of W (one mask for the whole sequence); the
+            # gradient flows through the mask to the parameters, which themselves stay whole
+            params = dict(self.rnn.named_parameters())
+            for name in self.recurrent_weight_names():
+                params[name] = F.dropout(params[name], self.config.weight_drop, training=True)
+            out, hidden = functional_call(self.rnn, params, (x, hidden))  # (B, T, H)
+        else:
+            out, hidden = self.rnn(x, hidden)  # (B, T, H)
         logits = self.head(self.drop(out))  # (B, T, V)
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
         return logits, loss, hidden
+
+    def recurrent_weight_names(self) -> list[str]:
+        """Names of the hidden-to-hidden matrices ``W`` (``weight_hh_l<k>`` fused, ``cells.<k>.W`` from scratch)."""
+        return [n for n, _ in self.rnn.named_parameters() if re.fullmatch(r"weight_hh_l\d+|cells\.\d+\.W", n)]
 
     @torch.no_grad()
     def step(self, token: torch.Tensor, hidden: Any = None) -> tuple[torch.Tensor, Any]:

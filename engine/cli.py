@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--hidden", type=int, default=512, help="hidden size per layer")
     c.add_argument("--embd", type=int, default=64, help="character embedding size")
     c.add_argument("--dropout", type=float, default=0.2, help="dropout on embeddings, between layers, before head")
+    c.add_argument("--weight-drop", type=float, default=0.0,
+                   help="DropConnect on the recurrent weights W (AWD-LSTM): fraction zeroed per batch, training only")
     c.add_argument("--batch-size", type=int, default=64, help="sequences per batch")
     c.add_argument("--seq-len", type=int, default=128, help="characters per sequence (BPTT length)")
     c.add_argument("--bptt", choices=["truncated", "full"], default="truncated",
@@ -144,7 +146,7 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
         sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp, seed=args.seed,
     )
     model_cfg = dict(cell=args.cell, fused=not args.from_scratch, peephole=args.peephole, n_layer=args.layers,
-                     n_hidden=args.hidden, n_embd=args.embd, dropout=args.dropout)
+                     n_hidden=args.hidden, n_embd=args.embd, dropout=args.dropout, weight_drop=args.weight_drop)
     data_cfg = CharLMData(batch_size=args.batch_size, seq_len=args.seq_len, bptt=args.bptt)
     provenance = {"corpus": args.corpus, "command": "python -m engine " + " ".join(sys.argv[1:])}
     try:

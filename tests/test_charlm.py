@@ -144,3 +144,34 @@ def test_packed_weights_follow_training_and_need_exact_fp16(tiny_text):
         model.rnn.weight_hh_l0.add_(1e-7)  # no longer fp16 values
     model.step(tok, None)
     assert _PACKED[model][1] is None
+
+
+@pytest.mark.parametrize("cell,fused", [("lstm", True), ("gru", True), ("lstm", False), ("rnn", False)])
+def test_weight_drop_is_dropconnect_on_W_in_training_only(tiny_text, cell, fused):
+    """Training uses F.dropout(W) with one mask per batch; evaluation uses W itself; gradients reach W."""
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(tiny_text)
+    cfg = dict(vocab_size=len(vocab), cell=cell, fused=fused, n_layer=2, n_hidden=12, n_embd=8, dropout=0.0)
+    model = CharLM(CharLMConfig(**cfg, weight_drop=0.5), vocab)
+    plain = CharLM(CharLMConfig(**cfg), vocab)
+    plain.load_state_dict(model.state_dict())  # same parameter names: checkpoints are unchanged
+    names = model.recurrent_weight_names()
+    assert len(names) == 2
+    idx = vocab.tensor(tiny_text[:25])[None]
+    model.eval(), plain.eval()
+    torch.testing.assert_close(model(idx)[0], plain(idx)[0])
+
+    model.train(), plain.train()
+    torch.manual_seed(7)
+    logits, loss, _ = model(idx[:, :-1], idx[:, 1:])
+    torch.manual_seed(7)  # the same masks, drawn in the same order, applied by hand
+    with torch.no_grad():
+        for name in names:
+            w = dict(plain.rnn.named_parameters())[name]
+            w.copy_(torch.nn.functional.dropout(w, 0.5, training=True))
+    torch.testing.assert_close(logits, plain(idx[:, :-1])[0])
+    loss.backward()
+    grads = dict(model.rnn.named_parameters())
+    assert all(grads[n].grad is not None and grads[n].grad.abs().sum() > 0 for n in names)
+    with pytest.raises(ValueError, match="weight_drop"):
+        CharLMConfig(vocab_size=10, weight_drop=1.0)
