@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 
 from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
-from engine.progress import progress_listener, run_dir_for, stop_on_signals
+from engine.progress import (
+    corpus_provenance,
+    load_or_dry_run,
+    progress_listener,
+    run_command,
+    run_dir_for,
+    stop_on_signals,
+)
 
 DRY_RUN_TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -148,16 +155,11 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
     model_cfg = dict(cell=args.cell, fused=not args.from_scratch, peephole=args.peephole, n_layer=args.layers,
                      n_hidden=args.hidden, n_embd=args.embd, dropout=args.dropout, weight_drop=args.weight_drop)
     data_cfg = CharLMData(batch_size=args.batch_size, seq_len=args.seq_len, bptt=args.bptt)
-    provenance = {"corpus": args.corpus, "command": "python -m engine " + " ".join(sys.argv[1:])}
-    try:
-        text = load_text(args.corpus, args.data_dir)
-    except (CorpusNotFoundError, DataError) as exc:
-        if not args.dry_run:
-            raise
-        print(f"dry run: {exc}; using the built-in sample text instead", file=sys.stderr)
-        text, provenance["corpus"] = DRY_RUN_TEXT, "built-in dry-run text"
-    if args.corpus in CORPORA:
-        provenance["corpus_md5"] = CORPORA[args.corpus].md5
+    provenance = corpus_provenance(args.corpus)
+    text, stand_in = load_or_dry_run(lambda: load_text(args.corpus, args.data_dir), args.dry_run,
+                                     lambda: DRY_RUN_TEXT, "the built-in sample text")
+    if stand_in:
+        provenance = {"corpus": "built-in dry-run text", "command": provenance["command"]}
     if args.dry_run:
         text = text[:20000]
         model_cfg.update(n_layer=1, n_hidden=32, n_embd=16)
@@ -189,13 +191,10 @@ def cmd_train_ngram(args: argparse.Namespace) -> int:
     from engine.ngram.pretrained import build
 
     corpus = {"corpus": str(args.corpus)}
-    try:
-        text = load_text(args.corpus, args.data_dir)
-    except (CorpusNotFoundError, DataError) as exc:
-        if not args.dry_run:
-            raise
-        print(f"dry run: {exc}; using the built-in sample text instead", file=sys.stderr)
-        text, corpus["corpus"] = DRY_RUN_TEXT, "built-in dry-run text"
+    text, stand_in = load_or_dry_run(lambda: load_text(args.corpus, args.data_dir), args.dry_run,
+                                     lambda: DRY_RUN_TEXT, "the built-in sample text")
+    if stand_in:
+        corpus["corpus"] = "built-in dry-run text"
     if args.dry_run:
         text = text[:20000]
         args.order, args.sweep_orders = min(args.order, 3), min(args.sweep_orders, 3)
@@ -204,7 +203,7 @@ def cmd_train_ngram(args: argparse.Namespace) -> int:
     train, val = split_train_val(text, args.val_fraction)
     out = Path(args.out or Path.home() / "rnnlab-runs" / f"ngram-{Path(str(args.corpus)).stem}").expanduser()
     build(train, val, out, order=args.order, sweep_orders=args.sweep_orders, corpus=corpus,
-          command="python -m engine " + " ".join(sys.argv[1:]), log=lambda msg: print(msg, file=sys.stderr))
+          command=run_command(), log=lambda msg: print(msg, file=sys.stderr))
     return 0
 
 

@@ -106,22 +106,18 @@ def _print_bleu(result: dict) -> None:
 def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.captioner_recipe import CaptionerData, captioner_trainer, evaluate_captioner
     from engine.data.captions import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
-    from engine.data.corpora import CorpusNotFoundError, DataError
+    from engine.data.corpora import DataError
     from engine.distributed import distributed_context
-    from engine.progress import progress_listener, run_dir_for, stop_on_signals
+    from engine.progress import load_or_dry_run, progress_listener, run_command, run_dir_for, stop_on_signals
     from engine.trainer import TrainConfig
 
     encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
     run_dir = run_dir_for(args.run_dir, "captioner-flickr8k", fresh=False)
-    provenance = {"corpus": "flickr8k", "command": "python -m engine " + " ".join(sys.argv[1:]),
+    provenance = {"corpus": "flickr8k", "command": run_command(),
                   "license": "Flickr8k (Hodosh, Young & Hockenmaier 2013, JAIR 47): research use"}
-    try:
-        dataset = load_flickr8k(args.data_dir)
-    except (CorpusNotFoundError, DataError) as exc:
-        if not args.dry_run:
-            raise
-        print(f"dry run: {exc}; using generated shapes instead", file=sys.stderr)
-        dataset = make_toy_dataset(run_dir / "toy-images")
+    dataset, stand_in = load_or_dry_run(lambda: load_flickr8k(args.data_dir), args.dry_run,
+                                        lambda: make_toy_dataset(run_dir / "toy-images"), "generated shapes")
+    if stand_in:
         provenance.update(corpus="generated shapes (dry run)", license="generated")
     if args.dry_run:
         keep = {"train": 16, "dev": 8, "test": 8}

@@ -116,10 +116,9 @@ def _set_threads(n: int | None) -> None:
 
 
 def cmd_train_translator(args: argparse.Namespace) -> int:
-    from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
     from engine.data.parallel import load_pairs
     from engine.distributed import distributed_context
-    from engine.progress import progress_listener, run_dir_for, stop_on_signals
+    from engine.progress import corpus_provenance, load_or_dry_run, progress_listener, run_dir_for, stop_on_signals
     from engine.recipes import TranslatorData, translator_trainer
     from engine.trainer import TrainConfig
 
@@ -137,17 +136,11 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
                      teacher_forcing=args.teacher_forcing)
     data_cfg = TranslatorData(corpus=str(args.corpus), direction=args.direction, vocab_size=args.vocab_size,
                               spm_type=args.spm_type, batch_size=args.batch_size, max_pieces=args.max_pieces)
-    provenance = {"corpus": str(args.corpus), "command": "python -m engine " + " ".join(sys.argv[1:])}
-    if str(args.corpus) in CORPORA:
-        provenance["corpus_md5"] = CORPORA[str(args.corpus)].md5
-        provenance["license"] = CORPORA[str(args.corpus)].license
-    try:
-        pairs = load_pairs(args.corpus, args.data_dir)
-    except (CorpusNotFoundError, DataError) as exc:
-        if not args.dry_run:
-            raise
-        print(f"dry run: {exc}; using the built-in sample pairs instead", file=sys.stderr)
-        pairs, provenance["corpus"] = DRY_RUN_PAIRS, "built-in dry-run pairs"
+    provenance = corpus_provenance(args.corpus)
+    pairs, stand_in = load_or_dry_run(lambda: load_pairs(args.corpus, args.data_dir), args.dry_run,
+                                      lambda: DRY_RUN_PAIRS, "the built-in sample pairs")
+    if stand_in:
+        provenance = {"corpus": "built-in dry-run pairs", "command": provenance["command"]}
     if args.dry_run:
         pairs = pairs[::max(1, len(pairs) // 3000)]  # ~3000 pairs spread over all lengths
         if len(pairs) < 500:

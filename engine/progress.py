@@ -9,8 +9,9 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["progress_listener", "run_dir_for", "stop_on_signals"]
+__all__ = ["corpus_provenance", "load_or_dry_run", "progress_listener", "run_command", "run_dir_for", "stop_on_signals"]
 
 
 def progress_listener(total: int, start: int = 0, token: str = "char",
@@ -74,3 +75,31 @@ def run_dir_for(run_dir: str | None, default_name: str, fresh: bool) -> Path | N
         print(f"error: {path} already holds a run (drop --fresh to resume it)", file=sys.stderr)
         return None
     return path
+
+
+def run_command() -> str:
+    """The command line of this process, as a run's provenance records it."""
+    return "python -m engine " + " ".join(sys.argv[1:])
+
+
+def corpus_provenance(corpus: Any) -> dict:
+    """Where a training run's data came from: the corpus, the command, and a named corpus's MD5 and licence."""
+    from engine.data.corpora import CORPORA
+
+    provenance = {"corpus": str(corpus), "command": run_command()}
+    if str(corpus) in CORPORA:
+        provenance.update(corpus_md5=CORPORA[str(corpus)].md5, license=CORPORA[str(corpus)].license)
+    return provenance
+
+
+def load_or_dry_run(load: Callable[[], Any], dry_run: bool, stand_in: Callable[[], Any], what: str) -> tuple[Any, bool]:
+    """``(load(), False)``; in a dry run whose corpus is missing, says so and returns ``(stand_in(), True)``."""
+    from engine.data.corpora import CorpusNotFoundError, DataError
+
+    try:
+        return load(), False
+    except (CorpusNotFoundError, DataError) as exc:
+        if not dry_run:
+            raise
+        print(f"dry run: {exc}; using {what} instead", file=sys.stderr)
+        return stand_in(), True
