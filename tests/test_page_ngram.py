@@ -32,9 +32,15 @@ P = "page.ngram_vs_rnn."
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No corpus, no download cache, no app runs, fresh Streamlit caches."""
+    """No corpus, no download cache, no app runs, no shipped char-LSTM, fresh Streamlit caches.
+
+    (The shipped n-gram counts stay: they live in ``shipped.SHIPPED_DIR``, not in the folder
+    ``load_pretrained`` searches.)
+    """
+    from engine import checkpoint
     from engine.data import corpora
 
+    monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", tmp_path / "pretrained")
     monkeypatch.setenv("RNN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(corpora, "CACHE_DIR", tmp_path / "cache")
@@ -167,6 +173,27 @@ def test_page_with_corpus_and_trained_lstm(isolated: Path) -> None:
     at.button(key="ngram_vs_rnn.new_samples").click().run()
     _ok(at)
     assert [c.value for c in at.code] != codes
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "charlm-shakespeare" / "config.json").is_file(),
+                    reason="pretrained/charlm-shakespeare not shipped")
+@pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
+def test_page_uses_the_shipped_lstm_without_any_data(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import checkpoint
+
+    monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", ROOT / "pretrained")
+    at = _page()
+    _ok(at)
+    assert at.selectbox(key="ngram_vs_rnn.lstm").value == "pretrained:charlm-shakespeare"
+    assert i18n.t(P + "lstm_none", lang="en") not in _all_text(at)
+    labels = [m.label for m in at.metric]
+    assert len(labels) == 4 and i18n.t(P + "metric_val", model="LSTM", lang="en") in labels
+    values = {m.label: m.value for m in at.metric}
+    assert all(v.replace(".", "", 1).isdigit() for v in values.values()), values
+    # on Shakespeare's own text the shipped LSTM beats the shipped 7-gram (the page's headline contrast)
+    text_ng = float(values[i18n.t(P + "metric_text", model=i18n.t(P + "row_ngram"), lang="en")])
+    text_lstm = float(values[i18n.t(P + "metric_text", model="LSTM", lang="en")])
+    assert text_lstm < text_ng, values
 
 
 def test_korean_page_with_lstm_and_emoji(isolated: Path) -> None:
