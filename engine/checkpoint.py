@@ -43,6 +43,7 @@ __all__ = [
     "unpack_state",
     "PRETRAINED_DIR",
     "archive_checkpoint",
+    "average_checkpoints",
 ]
 
 FORMAT = "rnnlab-checkpoint"
@@ -304,6 +305,57 @@ def load_pretrained(name_or_path: str | os.PathLike, device: str | torch.device 
         f"no pretrained model or checkpoint folder {str(name_or_path)!r}; "
         f"shipped models: {', '.join(list_pretrained()) or 'none'}"
     )
+
+
+def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.device | None = None,
+                        ) -> torch.nn.Module:
+    """One model whose weights are the element-wise mean of several checkpoints of the same run.
+
+    Checkpoint averaging (Vaswani et al. 2017; fairseq's ``average_checkpoints.py``): the weights of
+    the last few checkpoints of a run that has settled into one basin, averaged, often generalise a
+    little better than any one of them (the average sits nearer the basin's centre; Izmailov et al.
+    2018, stochastic weight averaging). Measure it: averaging checkpoints from different basins (two
+    runs, or early and late ones) gives a worse model, not a better one.
+
+    All checkpoints must have the same kind, architecture and vocabulary. The result carries the first
+    checkpoint's meta plus ``meta["averaged_from"]`` (the folders and the steps they record), in eval mode.
+
+    >>> model = average_checkpoints(["run/snap-2800", "run/snap-2900", "run/last"])  # doctest: +SKIP
+    """
+    from engine.device import pick_device
+
+    if not paths:
+        raise CheckpointError("average_checkpoints needs at least one checkpoint")
+    total: dict[str, torch.Tensor] = {}
+    first_state, first_cfg, _ = read_checkpoint(paths[0])
+    sources = []
+    for path in paths:
+        state, cfg, _ = read_checkpoint(path)
+        for key in ("kind", "config"):
+            if cfg.get(key) != first_cfg.get(key):
+                raise CheckpointError(f"{path}: {key} differs from {paths[0]}'s; only checkpoints of one "
+                                      f"architecture can be averaged")
+        if cfg.get("meta", {}).get("vocab") != first_cfg.get("meta", {}).get("vocab"):
+            raise CheckpointError(f"{path}: vocabulary differs from {paths[0]}'s")
+        if state.keys() != first_state.keys():
+            raise CheckpointError(f"{path}: weights differ in names from {paths[0]}'s")
+        for k, v in state.items():
+            if not v.is_floating_point():
+                if not torch.equal(v, first_state[k]):
+                    raise CheckpointError(f"{path}: non-float tensor {k!r} differs from {paths[0]}'s")
+                continue
+            if v.shape != first_state[k].shape:
+                raise CheckpointError(f"{path}: {k!r} has shape {tuple(v.shape)}, not {tuple(first_state[k].shape)}")
+            total[k] = total[k] + v.double() if k in total else v.double()
+        sources.append({"path": str(path), "step": cfg.get("meta", {}).get("step")})
+    averaged = {k: (total[k] / len(paths)).float() if k in total else v for k, v in first_state.items()}
+    model = build_model(first_cfg, _recover(Path(paths[0])))
+    missing, unexpected = model.load_state_dict(averaged, strict=False)
+    if missing or unexpected:
+        raise CheckpointError(f"weights do not match the config (missing {missing}, unexpected {unexpected})")
+    model.meta = {**first_cfg.get("meta", {}), "averaged_from": sources}
+    model.checkpoint_path = str(paths[0])
+    return model.to(pick_device(device)).eval()
 
 
 def _import_models() -> None:

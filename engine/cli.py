@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="copy a trained checkpoint into a shippable folder (weights only, fp16)",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ex.add_argument("checkpoint", help="checkpoint folder, e.g. ~/rnnlab-runs/charlm-tinyshakespeare/best")
+    ex.add_argument("checkpoint", nargs="+",
+                    help="checkpoint folder, e.g. ~/rnnlab-runs/charlm-tinyshakespeare/best; several folders of one "
+                         "run: their weights are averaged (checkpoint averaging; measure the result)")
     ex.add_argument("out", help="destination folder, e.g. pretrained/charlm-shakespeare")
     ex.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16, half the size)")
     ex.add_argument("--metrics", default=None, help="JSON file of measured metrics to record in config.json")
@@ -271,13 +273,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import torch
 
-    from engine.checkpoint import load_model, save_checkpoint
+    from engine.checkpoint import average_checkpoints, load_model, save_checkpoint
 
-    model = load_model(args.checkpoint, device="cpu")
+    if len(args.checkpoint) == 1:
+        model = load_model(args.checkpoint[0], device="cpu")
+    else:
+        model = average_checkpoints(args.checkpoint, device="cpu")
     meta = dict(model.meta)
     if args.metrics:
         meta["metrics"] = json.loads(Path(args.metrics).read_text())
-    meta["exported_from"] = str(args.checkpoint)
+    meta["exported_from"] = args.checkpoint[0] if len(args.checkpoint) == 1 else list(args.checkpoint)
     # the folder is replaced atomically: keep the files that are not the checkpoint (card.md, ...)
     keep = {f.name: f.read_bytes() for f in Path(args.out).glob("*")
             if f.is_file() and f.name not in ("model.safetensors", "config.json")}

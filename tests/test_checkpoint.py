@@ -7,6 +7,7 @@ import torch
 from engine import CharLM, CharLMConfig, CharVocab
 from engine.checkpoint import (
     CheckpointError,
+    average_checkpoints,
     load_pretrained,
     pack_state,
     read_checkpoint,
@@ -96,3 +97,35 @@ def test_archive_checkpoint_holds_the_model_only(tmp_path):
         assert k == k2 and torch.equal(v, v2)
     with pytest.raises(CheckpointError):
         archive_checkpoint(tmp_path / "missing")
+
+
+def test_average_checkpoints_is_the_mean_of_the_weights(tmp_path):
+    models = []
+    for i in range(3):
+        torch.manual_seed(i)
+        models.append(small())
+        save_checkpoint(tmp_path / f"c{i}", models[-1], meta={"step": 100 * i})
+    avg = average_checkpoints([tmp_path / f"c{i}" for i in range(3)])
+    for name, value in avg.state_dict().items():
+        expected = sum(m.state_dict()[name] for m in models) / 3
+        assert torch.allclose(value, expected, atol=1e-6), name
+    assert not avg.training and [s["step"] for s in avg.meta["averaged_from"]] == [0, 100, 200]
+    logits, _ = avg(torch.zeros(1, 3, dtype=torch.long))[:2]
+    assert logits.shape == (1, 3, len(avg.vocab))
+    # one checkpoint averaged is itself
+    one = average_checkpoints([tmp_path / "c1"])
+    assert all(torch.equal(one.state_dict()[k], v) for k, v in models[1].state_dict().items())
+
+
+def test_average_checkpoints_refuses_different_models(tmp_path):
+    save_checkpoint(tmp_path / "a", small())
+    v = CharVocab.from_text("abc")
+    save_checkpoint(tmp_path / "wider", CharLM(CharLMConfig(vocab_size=len(v), n_layer=1, n_hidden=8, n_embd=2), v))
+    v2 = CharVocab.from_text("abd")
+    save_checkpoint(tmp_path / "vocab", CharLM(CharLMConfig(vocab_size=len(v2), n_layer=1, n_hidden=4, n_embd=2), v2))
+    with pytest.raises(CheckpointError, match="config differs"):
+        average_checkpoints([tmp_path / "a", tmp_path / "wider"])
+    with pytest.raises(CheckpointError, match="vocabulary differs"):
+        average_checkpoints([tmp_path / "a", tmp_path / "vocab"])
+    with pytest.raises(CheckpointError, match="at least one"):
+        average_checkpoints([])

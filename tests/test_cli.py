@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from engine.cli import build_parser, main
 
@@ -155,6 +156,31 @@ def test_export_fp16_keeps_card(tmp_path):
     model = load_model(out)
     assert model.meta["metrics"]["val_loss"] == 1.23 and (out / "card.md").read_text() == "# card"
     assert (out / "model.safetensors").stat().st_size < (run / "best" / "model.safetensors").stat().st_size
+
+
+def test_export_several_checkpoints_averages_them(tmp_path, capsys):
+    from engine.checkpoint import load_model, read_checkpoint
+
+    run = tmp_path / "run"
+    assert main(["train", "charlm", "--dry-run", "--run-dir", str(run), "--max-steps", "6"]) == 0
+    assert main(["export", str(run / "best"), str(run / "last"), str(tmp_path / "avg"), "--fp32"]) == 0
+    a, b = read_checkpoint(run / "best")[0], read_checkpoint(run / "last")[0]
+    model = load_model(tmp_path / "avg")
+    for k, v in model.state_dict().items():
+        assert torch.allclose(v, (a[k] + b[k]) / 2, atol=1e-6), k
+    assert model.meta["exported_from"] == [str(run / "best"), str(run / "last")]
+    assert len(model.meta["averaged_from"]) == 2
+    # a checkpoint of another architecture is a clear error, not a crash
+    import dataclasses
+
+    from engine import CharLM
+    from engine.checkpoint import save_checkpoint
+
+    wider = dataclasses.replace(model.config, n_hidden=model.config.n_hidden + 8)
+    save_checkpoint(tmp_path / "other", CharLM(wider, model.vocab), meta={"vocab": model.meta["vocab"]})
+    capsys.readouterr()
+    assert main(["export", str(run / "best"), str(tmp_path / "other"), str(tmp_path / "bad")]) == 2
+    assert "config differs" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 
 def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
