@@ -173,7 +173,7 @@ def test_translate_shows_french_n_best_subwords_heatmap_and_fixed_vector_view(sh
     assert len(main.n_best) == (3 if method == "beam" else 1)
     assert any(c.value == (main.text or "—") for c in at.code)  # the French output
     # n-best table, then the comparison table (attention vs fixed vector)
-    nbest, compare = at.dataframe
+    (nbest,), (compare,) = at.dataframe, at.table
     assert len(nbest.value) == len(main.n_best)
     (fixed,) = result["fixed"]["results"]
     row = compare.value.iloc[0].tolist()
@@ -256,7 +256,7 @@ def test_attention_model_alone_says_the_fixed_vector_model_is_missing(shipped, m
     assert any("--attention none" in c.value and tx.FIXED_MODEL in c.value for c in at.code)
     bars = [f for f in _charts(at) if f["data"][0]["type"] == "bar"]
     assert len(bars) == 1 and len(bars[0]["data"]) == 1  # only the attention model's measured scores
-    assert len(at.dataframe) == 1  # the n-best list; no comparison table
+    assert len(at.dataframe) == 1 and not at.table  # the n-best list; no comparison table
 
 
 def test_session_checkpoint_without_results_says_there_are_no_scores(shipped, models) -> None:

@@ -206,7 +206,7 @@ def _comparison(result: dict | None, fixed_opts: list, fixed_error: bool) -> Non
     rows = [{_t("col.english"): line, _t("col.words"): len(line.split()), _t("col.attention"): a.text or "—",
              _t("col.fixed"): f.text or "—"}
             for line, a, f in zip(result["lines"], result["main"]["results"], fixed["results"])]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows)  # a static table wraps long sentences; a dataframe's columns would hide the last one
     st.caption(_t("compare_caption", attention=result["main"]["label"], fixed=fixed["label"]))
 
 
@@ -278,10 +278,10 @@ def render() -> None:
 
     st.subheader(_t("encoder_header"))
     st.caption(_t("encoder_intro"))
-    c1, c2 = st.columns([3, 2])
-    with c1:
-        _comparison(result, fixed_opts, fixed_opt is not None and fixed_model is None)
-    with c2:
+    # the comparison table gets the full width: four columns of sentences do not fit beside the chart
+    _comparison(result, fixed_opts, fixed_opt is not None and fixed_model is None)
+    chart, _ = st.columns([3, 2])
+    with chart:
         _scores(model, main_opt.name, fixed_model, fixed_opt.name if fixed_opt else None)
     st.caption(_t("attribution"))
 
