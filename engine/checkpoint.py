@@ -274,14 +274,20 @@ def load_model(path: str | os.PathLike, device: str | torch.device | None = None
 
     ``model.meta`` holds the checkpoint's meta (vocab, metrics, provenance).
     """
+    state, config_json, _ = read_checkpoint(path)
+    return _instantiate(state, config_json, path, config_json.get("meta", {}), device)
+
+
+def _instantiate(state: dict[str, torch.Tensor], config_json: dict, path: str | os.PathLike, meta: dict,
+                 device: str | torch.device | None) -> torch.nn.Module:
+    """The model of ``config_json`` with weights ``state`` and ``meta`` attached, on ``device``, in eval mode."""
     from engine.device import pick_device
 
-    state, config_json, _ = read_checkpoint(path)
     model = build_model(config_json, _recover(Path(path)))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise CheckpointError(f"{path}: weights do not match the config (missing {missing}, unexpected {unexpected})")
-    model.meta = config_json.get("meta", {})
+    model.meta = meta
     model.checkpoint_path = str(path)
     return model.to(pick_device(device)).eval()
 
@@ -322,8 +328,6 @@ def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.devi
 
     >>> model = average_checkpoints(["run/snap-2800", "run/snap-2900", "run/last"])  # doctest: +SKIP
     """
-    from engine.device import pick_device
-
     if not paths:
         raise CheckpointError("average_checkpoints needs at least one checkpoint")
     total: dict[str, torch.Tensor] = {}
@@ -349,13 +353,7 @@ def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.devi
             total[k] = total[k] + v.double() if k in total else v.double()
         sources.append({"path": str(path), "step": cfg.get("meta", {}).get("step")})
     averaged = {k: (total[k] / len(paths)).float() if k in total else v for k, v in first_state.items()}
-    model = build_model(first_cfg, _recover(Path(paths[0])))
-    missing, unexpected = model.load_state_dict(averaged, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(f"weights do not match the config (missing {missing}, unexpected {unexpected})")
-    model.meta = {**first_cfg.get("meta", {}), "averaged_from": sources}
-    model.checkpoint_path = str(paths[0])
-    return model.to(pick_device(device)).eval()
+    return _instantiate(averaged, first_cfg, paths[0], {**first_cfg.get("meta", {}), "averaged_from": sources}, device)
 
 
 def _import_models() -> None:
