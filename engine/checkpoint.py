@@ -333,8 +333,8 @@ def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.devi
     total: dict[str, torch.Tensor] = {}
     first_state, first_cfg, _ = read_checkpoint(paths[0])
     sources = []
-    for path in paths:
-        state, cfg, _ = read_checkpoint(path)
+    for i, path in enumerate(paths):
+        state, cfg = (first_state, first_cfg) if i == 0 else read_checkpoint(path)[:2]  # read each file once
         for key in ("kind", "config"):
             if cfg.get(key) != first_cfg.get(key):
                 raise CheckpointError(f"{path}: {key} differs from {paths[0]}'s; only checkpoints of one "
