@@ -18,6 +18,7 @@ from engine.progress import (
     run_command,
     run_dir_for,
     stop_on_signals,
+    train_config_from_args,
 )
 
 DRY_RUN_TEXT = (
@@ -39,6 +40,9 @@ def _add_train_config(p: argparse.ArgumentParser) -> None:
     g.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm, 0 disables (default 1.0)")
     g.add_argument("--eval-every", type=int, default=250, help="validate every N steps (default 250)")
     g.add_argument("--checkpoint-every", type=int, default=250, help="write run_dir/last every N steps (default 250)")
+    g.add_argument("--keep-every", type=int, default=0,
+                   help="also keep the weights as run_dir/step-NNNNNN every N steps, to average them with "
+                        "`export A B C OUT` (0: never)")
     g.add_argument("--sample-every", type=int, default=0, help="print a generated sample every N steps (0: never)")
     g.add_argument("--patience", type=int, default=0,
                    help="stop after N evaluations without validation improvement (0: never)")
@@ -146,14 +150,8 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
     from engine.data.corpora import load_text
     from engine.distributed import distributed_context
     from engine.recipes import CharLMData, charlm_trainer
-    from engine.trainer import TrainConfig
 
-    train_cfg = TrainConfig(
-        max_steps=args.max_steps, optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-        schedule=args.schedule, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
-        grad_clip=args.grad_clip, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp, seed=args.seed,
-    )
+    train_cfg = train_config_from_args(args)
     model_cfg = dict(cell=args.cell, fused=not args.from_scratch, peephole=args.peephole, n_layer=args.layers,
                      n_hidden=args.hidden, n_embd=args.embd, dropout=args.dropout, weight_drop=args.weight_drop)
     data_cfg = CharLMData(batch_size=args.batch_size, seq_len=args.seq_len, bptt=args.bptt)

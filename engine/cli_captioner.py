@@ -108,8 +108,14 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.data.captions import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
     from engine.data.corpora import DataError
     from engine.distributed import distributed_context
-    from engine.progress import load_or_dry_run, progress_listener, run_command, run_dir_for, stop_on_signals
-    from engine.trainer import TrainConfig
+    from engine.progress import (
+        load_or_dry_run,
+        progress_listener,
+        run_command,
+        run_dir_for,
+        stop_on_signals,
+        train_config_from_args,
+    )
 
     encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
     run_dir = run_dir_for(args.run_dir, "captioner-flickr8k", fresh=False)
@@ -152,12 +158,7 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
                         f"{len(cache.ids)} images): run `python -m engine train captioner --cache-features` again "
                         "to finish it")
 
-    train_cfg = TrainConfig(
-        max_steps=args.max_steps, optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-        schedule=args.schedule, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
-        grad_clip=args.grad_clip, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp, seed=args.seed,
-    )
+    train_cfg = train_config_from_args(args)
     model_cfg = dict(attention=not args.no_attention, gate=not args.no_gate, embed_dim=args.embd,
                      hidden_dim=args.hidden, proj_dim=args.proj, att_dim=args.att_dim, dropout=args.dropout,
                      alpha_c=args.alpha_c)

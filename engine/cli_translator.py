@@ -118,17 +118,18 @@ def _set_threads(n: int | None) -> None:
 def cmd_train_translator(args: argparse.Namespace) -> int:
     from engine.data.parallel import load_pairs
     from engine.distributed import distributed_context
-    from engine.progress import corpus_provenance, load_or_dry_run, progress_listener, run_dir_for, stop_on_signals
+    from engine.progress import (
+        corpus_provenance,
+        load_or_dry_run,
+        progress_listener,
+        run_dir_for,
+        stop_on_signals,
+        train_config_from_args,
+    )
     from engine.recipes import TranslatorData, translator_trainer
-    from engine.trainer import TrainConfig
 
     _set_threads(args.threads)
-    train_cfg = TrainConfig(
-        max_steps=args.max_steps, optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-        schedule=args.schedule, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
-        grad_clip=args.grad_clip, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp, seed=args.seed,
-    )
+    train_cfg = train_config_from_args(args)
     model_cfg = dict(n_embd=args.embd, enc_hidden=args.enc_hidden, enc_layers=args.enc_layers,
                      bidirectional=not args.unidirectional, dec_hidden=args.dec_hidden, dec_layers=args.dec_layers,
                      attention=args.attention, attn_dim=args.attn_dim, input_feed=not args.no_input_feed,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["corpus_provenance", "load_or_dry_run", "progress_listener", "run_command", "run_dir_for", "stop_on_signals"]
+__all__ = ["corpus_provenance", "load_or_dry_run", "progress_listener", "run_command", "run_dir_for", "stop_on_signals",
+           "train_config_from_args"]
 
 
 def progress_listener(total: int, start: int = 0, token: str = "char",
@@ -103,3 +104,16 @@ def load_or_dry_run(load: Callable[[], Any], dry_run: bool, stand_in: Callable[[
             raise
         print(f"dry run: {exc}; using {what} instead", file=sys.stderr)
         return stand_in(), True
+
+
+def train_config_from_args(args: Any):
+    """The :class:`~engine.trainer.TrainConfig` named by the optimisation flags every ``train`` command shares."""
+    from engine.trainer import TrainConfig
+
+    return TrainConfig(
+        max_steps=args.max_steps, optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
+        schedule=args.schedule, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
+        grad_clip=args.grad_clip, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
+        keep_every=args.keep_every, sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp,
+        seed=args.seed,
+    )

@@ -23,6 +23,8 @@ Run folder layout (``run_dir``)::
 
     last/          newest checkpoint, with trainer state: what ``resume`` continues from
     best/          checkpoint with the lowest validation loss so far (early stopping keeps it)
+    step-NNNNNN/   weights at step N, every ``keep_every`` steps when set (snapshots to average:
+                   stochastic weight averaging with a constant learning rate, Izmailov et al. 2018)
     metrics.jsonl  one JSON line per event (appended), so charts survive a closed browser tab
 """
 
@@ -78,6 +80,7 @@ class TrainConfig:
     grad_clip: float = 1.0  # max global grad norm; 0 disables clipping
     eval_every: int = 250
     checkpoint_every: int = 250
+    keep_every: int = 0  # also keep the weights as run_dir/step-NNNNNN every N steps (to average them); 0: never
     sample_every: int = 0  # 0: no samples
     patience: int = 0  # evaluations without improvement before early stopping; 0: never
     divergence_factor: float = 3.0  # smoothed loss above factor x its best value means diverged
@@ -96,6 +99,8 @@ class TrainConfig:
             raise ValueError("lr must be > 0")
         if self.grad_clip < 0:
             raise ValueError("grad_clip must be >= 0 (0 disables clipping)")
+        if self.keep_every < 0:
+            raise ValueError("keep_every must be >= 0 (0 keeps no step checkpoints)")
 
 
 @dataclass
@@ -378,6 +383,8 @@ class Trainer:
                     self._emit_sample()
                 if self.step % c.checkpoint_every == 0 or last:
                     self.save("last")
+                if c.keep_every and self.step % c.keep_every == 0:
+                    self.save(f"step-{self.step:06d}")  # weights only: for averaging, e.g. `engine export A B C OUT`
         except TrainingDiverged as exc:
             self.status = "diverged"
             self.emit("diverged", message=str(exc), last_good_step=self.last_good_step)

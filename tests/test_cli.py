@@ -183,6 +183,29 @@ def test_export_several_checkpoints_averages_them(tmp_path, capsys):
     assert "config differs" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 
+def test_keep_every_snapshots_then_average_them(tmp_path):
+    """--keep-every N keeps weights-only snapshots step-NNNNNN; `export` averages them (SWA)."""
+    from engine.checkpoint import load_model, read_checkpoint
+
+    run = tmp_path / "run"
+    assert main(["train", "charlm", "--dry-run", "--run-dir", str(run), "--keep-every", "2"]) == 0
+    kept = sorted(p.name for p in run.glob("step-*"))
+    assert kept == ["step-000002", "step-000004", "step-000006"]
+    assert not (run / "step-000002" / "trainer.safetensors").exists()  # weights only, no optimizer state
+    assert load_model(run / "step-000004").meta["step"] == 4
+    last, step6 = read_checkpoint(run / "last")[0], read_checkpoint(run / "step-000006")[0]
+    assert all(torch.equal(last[k], step6[k]) for k in last)
+    snaps = [str(run / name) for name in kept]
+    assert main(["export", *snaps, str(tmp_path / "swa"), "--fp32"]) == 0
+    states = [read_checkpoint(p)[0] for p in snaps]
+    for k, v in load_model(tmp_path / "swa").state_dict().items():
+        assert torch.allclose(v, sum(s[k] for s in states) / 3, atol=1e-6), k
+    with pytest.raises(ValueError, match="keep_every"):
+        from engine.trainer import TrainConfig
+
+        TrainConfig(keep_every=-1)
+
+
 def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
     """`kill` during training: the run stops after the current step, writes last/, and resumes from there."""
     import signal
