@@ -53,8 +53,15 @@ def get_pretrained(name: str) -> Any:
 # that sorts or filters it cannot change what other pages see), and the short TTL lets a folder
 # added under pretrained/ show up without restarting the server.
 @st.cache_data(show_spinner=False, ttl=60)
-def available_pretrained() -> list[str]:
-    """Names of the pretrained models (folders under ``pretrained/`` holding a ``config.json``)."""
-    import engine
+def available_pretrained(kind: str | None = None) -> list[str]:
+    """Names of the pretrained models (folders under ``pretrained/`` holding a ``config.json``).
 
-    return list(engine.list_pretrained())
+    ``kind`` keeps only the models of that kind (``"charlm"``, ``"translator"``, ``"captioner"``, as
+    recorded in their ``config.json``): a page must never offer a model it cannot run.
+    """
+    import engine
+    from engine.checkpoint import PRETRAINED_DIR
+    from engine.compare import checkpoint_kind
+
+    names = list(engine.list_pretrained())
+    return names if kind is None else [n for n in names if checkpoint_kind(PRETRAINED_DIR / n) == kind]

@@ -167,3 +167,46 @@ def test_korean_page_renders(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) 
     _generate(at, "beam", prime="ANNA😀", length=20, beam_width=2, n_best=2)
     assert i18n.t(P + "n_best_header", lang="ko") in [m.value.strip("*") for m in at.markdown]
     assert "😀" in at.warning[0].value
+
+
+def test_only_char_lms_are_offered(tmp_path: Path, checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shipped translators, captioners and n-grams, and app runs of other kinds, are not char-LMs to generate with."""
+    import shutil
+
+    import dashboard.resources as resources
+    import engine.checkpoint as ck
+
+    shelf = tmp_path / "shelf"
+    shutil.copytree(checkpoint, shelf / "mini-charlm")
+    for name, kind in [("a-translator", "translator"), ("a-captioner", "captioner")]:
+        (shelf / name).mkdir(parents=True)
+        (shelf / name / "config.json").write_text(json.dumps({"kind": kind, "config": {}}))
+    monkeypatch.setattr(ck, "PRETRAINED_DIR", shelf)
+    resources.available_pretrained.clear()
+    other = tmp_path / "runs-elsewhere" / "captioner-run" / "best"
+    other.mkdir(parents=True)
+    (other / "config.json").write_text(json.dumps({"kind": "captioner", "config": {}}))
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["session_models"] = [{"id": "cap", "path": str(other)}, {"id": "tiny-run", "path": str(checkpoint)}]
+    at.run()
+    _ok(at)
+    (box,) = at.selectbox
+    assert box.options and set(box.options) == {i18n.t(P + "model_pretrained", lang="en", name="mini-charlm"),
+                                                i18n.t(P + "model_session", lang="en", run="tiny-run")}
+    _generate(at, "greedy", length=5)
+
+
+def test_the_repository_pretrained_folder_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the models this repository ships (char-LM or not yet), the page runs: no other kind is picked."""
+    import dashboard.resources as resources
+    import engine.checkpoint as ck
+
+    monkeypatch.setattr(ck, "PRETRAINED_DIR", ROOT / "pretrained")
+    resources.available_pretrained.clear()
+    at = _page()
+    _ok(at)
+    if at.selectbox:
+        assert at.selectbox[0].value == "pretrained:charlm-shakespeare"
+    else:
+        assert i18n.t(P + "no_models", lang="en") in [e.value for e in at.info]

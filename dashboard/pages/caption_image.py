@@ -54,13 +54,11 @@ def _plain(name: str) -> str:
 # ---------------------------------------------------------------------------------------- models
 def _model_options() -> dict[str, str]:
     """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>`` of every captioner found."""
-    import engine.checkpoint as ck
     from engine.compare import checkpoint_kind
 
     options: dict[str, str] = {}
-    for name in sorted(available_pretrained(), key=lambda n: n != DEFAULT_MODEL):
-        if checkpoint_kind(ck.PRETRAINED_DIR / name) == KIND:
-            options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
+    for name in sorted(available_pretrained(KIND), key=lambda n: n != DEFAULT_MODEL):
+        options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
     for entry, label in [*((e, "model_session") for e in reversed(session_models())),
                          *((e, "model_saved") for e in saved_run_models())]:
         if checkpoint_kind(entry["path"]) == KIND:

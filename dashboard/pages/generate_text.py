@@ -18,6 +18,7 @@ from dashboard.i18n import t
 from dashboard.resources import available_pretrained, get_pretrained
 from dashboard.session_models import load_checkpoint_model, saved_run_models, session_models
 from engine.checkpoint import CheckpointError
+from engine.compare import checkpoint_kind
 from engine.generate import CharGeneration, generate_text, generation_from_steps, stream_text
 from engine.metrics import nats_to_bits
 
@@ -40,12 +41,12 @@ def _t(key: str, **fmt: object) -> str:
 def _model_options() -> dict[str, str]:
     """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>``, session models first."""
     options: dict[str, str] = {}
-    for name in available_pretrained():
+    for name in available_pretrained("charlm"):  # not the shipped translators, captioner, n-grams
         options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
-    for entry in reversed(session_models()):
-        options.setdefault(f"path:{entry['path']}", _t("model_session", run=entry["id"]))
-    for entry in saved_run_models():
-        options.setdefault(f"path:{entry['path']}", _t("model_saved", run=entry["id"]))
+    for entry, label in [*((e, "model_session") for e in reversed(session_models())),
+                         *((e, "model_saved") for e in saved_run_models())]:
+        if checkpoint_kind(entry["path"]) == "charlm":
+            options.setdefault(f"path:{entry['path']}", _t(label, run=entry["id"]))
     return options
 
 

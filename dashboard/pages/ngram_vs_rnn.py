@@ -141,12 +141,10 @@ def _samples(order: int, preset: str, ckey: str, model_key: str, temperature: fl
 def charlm_options() -> list[dict[str, str]]:
     """The char-LMs this page can use: shipped ones first, then this session's and saved app runs."""
     from dashboard.session_models import saved_run_models, session_models
-    from engine.checkpoint import PRETRAINED_DIR
 
     opts = []
-    for name in available_pretrained():
-        if compare.checkpoint_kind(PRETRAINED_DIR / name) == "charlm":
-            opts.append({"key": f"pretrained:{name}", "label": tr("lstm_pretrained", name=name), "name": name})
+    for name in available_pretrained("charlm"):
+        opts.append({"key": f"pretrained:{name}", "label": tr("lstm_pretrained", name=name), "name": name})
     seen = set()
     for entry in [*reversed(session_models()), *saved_run_models()]:
         if entry["id"] in seen or compare.checkpoint_kind(entry["path"]) != "charlm":
