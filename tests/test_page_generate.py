@@ -188,7 +188,8 @@ def test_only_char_lms_are_offered(tmp_path: Path, checkpoint: Path, monkeypatch
     (other / "config.json").write_text(json.dumps({"kind": "captioner", "config": {}}))
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.session_state["lang"] = "en"
-    at.session_state["session_models"] = [{"id": "cap", "path": str(other)}, {"id": "tiny-run", "path": str(checkpoint)}]
+    at.session_state["session_models"] = [{"id": "cap", "path": str(other)},
+                                          {"id": "tiny-run", "path": str(checkpoint)}]
     at.run()
     _ok(at)
     (box,) = at.selectbox
