@@ -298,7 +298,8 @@ class Trainer:
                 "best_step": self.best_step, "train_config": asdict(self.config)}
         path = save_checkpoint(self.run_dir / which, self.model, meta=meta,
                                trainer_state=self.trainer_state() if which == "last" else None)
-        self.last_good_step = self.step
+        if which == "last":  # what the divergence message points to
+            self.last_good_step = self.step
         self.emit("checkpoint", which=which, path=str(path))
         return path
 

@@ -146,14 +146,16 @@ def test_divergence_guard_stops_and_keeps_last_good(tmp_path):
 
     model = Explodes()
     data = Batch(torch.zeros(1, 3, dtype=torch.long), torch.zeros(1, 3, dtype=torch.long))
-    trainer = Trainer(model.inner, lambda s: data, cfg(max_steps=20, checkpoint_every=2), run_dir=tmp_path)
+    # a weights-only snapshot at step 5 (keep_every) is not a checkpoint to resume from: the message names last/
+    trainer = Trainer(model.inner, lambda s: data, cfg(max_steps=20, checkpoint_every=2, keep_every=5),
+                      run_dir=tmp_path)
     trainer.forward_model = model  # the trainer saves model.inner, computes the loss through the wrapper
     events = collect(trainer)
     assert trainer.fit() == "diverged"
     diverged = next(e for e in events if e.kind == "diverged")
     assert "step 6" in diverged.data["message"] and "last good checkpoint (step 4)" in diverged.data["message"]
     _, _, state = read_checkpoint(tmp_path / "last", with_trainer=True)
-    assert state["step"] == 4
+    assert state["step"] == 4 and (tmp_path / "step-000005" / "model.safetensors").is_file()
 
 
 def test_stop_and_pause_from_another_thread(tiny_text, tmp_path):
