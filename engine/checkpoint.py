@@ -260,7 +260,12 @@ def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> t
     if kind not in _REGISTRY:
         raise CheckpointError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(_REGISTRY))}")
     cls = _REGISTRY[kind]
-    cfg = cls.config_class(**config_json["config"])
+    try:
+        cfg = cls.config_class(**config_json["config"])
+    except (KeyError, TypeError) as exc:  # no "config", or fields of another version of the code
+        where = f"{folder}: " if folder is not None else ""
+        raise CheckpointError(f"{where}its {kind} configuration does not match this version of RNN Lab ({exc})"
+                              ) from exc
     if hasattr(cls, "from_checkpoint"):
         meta = dict(config_json.get("meta", {}))
         if folder is not None:

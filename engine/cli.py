@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError
+from engine.data.corpora import TEXT_CORPORA, CorpusNotFoundError, DataError
 from engine.progress import (
     corpus_provenance,
     load_or_dry_run,
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = tsub.add_parser("charlm", help="character-level language model",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     c.add_argument("--corpus", default="tinyshakespeare",
-                   help=f"named corpus ({', '.join(CORPORA)}) or a path to a UTF-8 text file")
+                   help=f"named corpus ({', '.join(TEXT_CORPORA)}) or a path to a UTF-8 text file")
     c.add_argument("--run-dir", default=None,
                    help="folder for checkpoints and metrics (default ~/rnnlab-runs/charlm-<corpus>); "
                         "an existing run there is resumed")
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     ng = tsub.add_parser("ngram", help="character n-gram models (the baseline of the n-gram vs RNN page)",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ng.add_argument("--corpus", default="tinyshakespeare",
-                    help=f"named corpus ({', '.join(CORPORA)}) or a path to a UTF-8 text file")
+                    help=f"named corpus ({', '.join(TEXT_CORPORA)}) or a path to a UTF-8 text file")
     ng.add_argument("--out", "--run-dir", dest="out", default=None,
                     help="output folder (default ~/rnnlab-runs/ngram-<corpus>); the shipped models are built "
                          "with --out pretrained/ngram-shakespeare")

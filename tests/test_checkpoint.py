@@ -80,6 +80,22 @@ def test_bad_folders_are_typed_errors(tmp_path):
         load_pretrained("does-not-exist")
 
 
+def test_config_of_another_version_is_a_checkpoint_error(tmp_path):
+    """A run saved by a version whose config had other fields (or none) is a typed error, not a TypeError."""
+    from engine.checkpoint import load_model
+
+    path = save_checkpoint(tmp_path / "old", small())
+    cfg = json.loads((path / "config.json").read_text())
+    cfg["config"]["a_field_that_was_removed"] = 3
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="does not match this version"):
+        load_model(path)
+    del cfg["config"]
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(CheckpointError, match="does not match this version"):
+        load_model(path)
+
+
 def test_archive_checkpoint_holds_the_model_only(tmp_path):
     import io
     import zipfile

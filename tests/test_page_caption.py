@@ -183,6 +183,29 @@ def test_example_is_captioned_with_beam_and_greedy(shipped: Captioner) -> None:
     assert any("Stefan van der Walt" in c.value and "LICENSES.md" in c.value for c in at.caption)
 
 
+def test_bleu_of_a_trained_run_is_shown(isolated: Path) -> None:
+    """`train captioner` records its test BLEU as meta["bleu"]["bleu"] (so does the shipped model's config.json)."""
+    evaluation = {"split": "test", "bleu": {"greedy": {"bleu4": 0.1}, "beam3": {"bleu4": 0.2}}}
+    save_checkpoint(isolated / "captioner-flickr8k", tiny_captioner(), meta={"step": 7, "bleu": evaluation})
+    at = _page()
+    _ok(at)
+    assert "BLEU-4 20.0 (beam3)" in " ".join(_texts(at))
+
+
+def test_the_repository_pretrained_folder_shows_its_bleu(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashboard.resources as resources
+    import engine.checkpoint as ck
+
+    shipped = ROOT / "pretrained" / "captioner-flickr8k" / "config.json"
+    if not shipped.is_file() or not HAS_EFFICIENTNET:
+        pytest.skip("needs the shipped captioner-flickr8k and its EfficientNet-Lite0 packages")
+    monkeypatch.setattr(ck, "PRETRAINED_DIR", ROOT / "pretrained")
+    resources.available_pretrained.clear()
+    at = _page()
+    _ok(at)
+    assert at.selectbox[0].value == "pretrained:captioner-flickr8k" and "BLEU-4" in " ".join(_texts(at))
+
+
 def test_choosing_a_word_shows_its_attention_map(shipped: Captioner) -> None:
     at = _page()
     _ok(at)

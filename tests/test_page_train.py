@@ -98,6 +98,9 @@ def test_page_opens_with_a_clear_message_when_the_corpus_is_missing() -> None:
     assert "tinyshakespeare/input.txt" in text and "RNN_DATA_DIR" in text
     assert at.button(key="train.start").disabled  # no text, no run
     assert i18n.t(P + "no_run", lang="en") in text
+    # running text only: the translator's English<TAB>French pairs are not a char-LM corpus
+    assert at.selectbox(key="train.corpus").options == [i18n.t(P + f"corpus.{name}", lang="en")
+                                                        for name in ("tinyshakespeare", "kjv")]
 
 
 def test_tiny_run_trains_to_the_end_with_charts_and_samples(tiny_text: str, runs_dir: Path) -> None:

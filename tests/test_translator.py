@@ -10,6 +10,7 @@ import torch
 from engine.attention import Attention
 from engine.checkpoint import CheckpointError, archive_checkpoint, load_pretrained, save_checkpoint
 from engine.cli_translator import DRY_RUN_PAIRS
+from engine.data.corpora import DataError
 from engine.data.parallel import (
     EOS_ID,
     BucketedBatches,
@@ -227,6 +228,9 @@ def test_checkpoint_round_trip_with_tokenizer(tokenizer, tmp_path):
     assert sorted(names) == ["tr/card.md", "tr/config.json", "tr/model.safetensors", "tr/spm.model"]
     with pytest.raises(CheckpointError):
         save_checkpoint(tmp_path / "bad", m, extra_files={"config.json": b"{}"})
+    (path / "spm.model").write_bytes(tokenizer.model_proto[:100])  # a truncated copy: a typed error, not RuntimeError
+    with pytest.raises(DataError, match="not a sentencepiece model"):
+        load_pretrained(path)
 
 
 def test_sacrebleu_scores_multi_reference_and_by_bucket():

@@ -91,7 +91,11 @@ def _model_info(model: Any) -> str:
     if loss is not None:
         dataset = meta.get("dataset") or (meta.get("provenance") or {}).get("corpus") or "?"
         parts.append(_t("model_trained", dataset=dataset, step=meta.get("step", "–"), loss=f"{loss:.3f}"))
+    # `engine export --metrics` puts scores under meta["metrics"]["bleu"]; `train captioner` stores its test
+    # evaluation as meta["bleu"] = {"split": ..., "bleu": {"greedy": {...}, "beam3": {...}}} (the shipped model)
     bleu = (meta.get("metrics") or {}).get("bleu")
+    if not isinstance(bleu, dict) and isinstance(meta.get("bleu"), dict):
+        bleu = meta["bleu"].get("bleu")
     if isinstance(bleu, dict):
         for name, scores in sorted(bleu.items(), key=lambda kv: not str(kv[0]).startswith("beam")):
             if isinstance(scores, dict) and isinstance(scores.get("bleu4"), (int, float)):

@@ -23,7 +23,7 @@ from dashboard import charts
 from dashboard.i18n import STRINGS, t
 from dashboard.session_models import is_run_id, remember_model
 from engine.checkpoint import archive_checkpoint
-from engine.data import CORPORA, CorpusNotFoundError, DataError, load_text
+from engine.data import CORPORA, TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
 from engine.data.corpora import ENV_DATA_DIR, decode_text
 from engine.data.text import CharVocab, corpus_stats, split_train_val
 from engine.live import ACTIVE, LIMITS, LiveRun, RunLimitError, check_text_fits, estimate_params, runs_root
@@ -174,7 +174,7 @@ def _corpus_picker() -> tuple[str | None, str]:
                       key="train.source")
     text, name = None, ""
     if source == "named":
-        name = st.selectbox(_t("corpus"), list(CORPORA), format_func=_corpus_label, key="train.corpus")
+        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key="train.corpus")
         try:
             text = _named_corpus(name, os.environ.get(ENV_DATA_DIR))
         except CorpusNotFoundError:

@@ -48,7 +48,7 @@ def _load(opt: tx.TranslatorOption):
     try:
         with st.spinner(t("resources.loading_model", name=opt.name)):
             return tx.load_translator(opt)
-    except (CheckpointError, ValueError) as exc:
+    except (CheckpointError, ValueError, OSError) as exc:  # DataError (a corrupt spm.model) is a ValueError
         st.error(_t("model_failed", name=opt.name, message=str(exc)))
         return None
 

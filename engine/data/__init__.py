@@ -2,6 +2,7 @@
 
 from engine.data.corpora import (
     CORPORA,
+    TEXT_CORPORA,
     Corpus,
     CorpusNotFoundError,
     DataError,
@@ -19,6 +20,7 @@ from engine.data.text import (
 
 __all__ = [
     "CORPORA",
+    "TEXT_CORPORA",
     "Corpus",
     "CorpusNotFoundError",
     "DataError",

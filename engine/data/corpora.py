@@ -25,6 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "CORPORA",
+    "TEXT_CORPORA",
     "Corpus",
     "DataError",
     "CorpusNotFoundError",
@@ -63,6 +64,7 @@ class Corpus:
     description: str
     license: str
     preprocess: Callable[[str], str] | None = None
+    kind: str = "text"  # "text": running text for character/n-gram models; "pairs": sentence pairs (translator)
 
 
 CORPORA: dict[str, Corpus] = {
@@ -90,8 +92,12 @@ CORPORA: dict[str, Corpus] = {
         url=None,  # manythings.org ships it inside a zip (fra-eng.zip), not as a single file
         description="Tatoeba English-French sentence pairs (English<TAB>French, 142,787 lines, 2017-09-29)",
         license="CC-BY 2.0 FR; Tatoeba (tatoeba.org) via www.manythings.org/anki",
+        kind="pairs",
     ),
 }
+
+# the corpora a character LM or an n-gram model is trained on (not the translator's sentence pairs)
+TEXT_CORPORA: list[str] = [name for name, c in CORPORA.items() if c.kind == "text"]
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:

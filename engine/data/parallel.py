@@ -227,7 +227,10 @@ class SubwordTokenizer:
         import sentencepiece as spm
 
         self.model_proto = bytes(model_proto)
-        self.sp = spm.SentencePieceProcessor(model_proto=self.model_proto)
+        try:
+            self.sp = spm.SentencePieceProcessor(model_proto=self.model_proto)
+        except RuntimeError as exc:  # sentencepiece's own parse failure ("ParseFromArray")
+            raise DataError(f"not a sentencepiece model (truncated or corrupt file?): {exc}") from exc
         specials = (self.sp.pad_id(), self.sp.unk_id(), self.sp.bos_id(), self.sp.eos_id())
         if specials != (PAD_ID, UNK_ID, BOS_ID, EOS_ID):
             raise DataError(f"sentencepiece model has special ids {specials}; expected pad/unk/bos/eos = 0/1/2/3")
