@@ -149,12 +149,16 @@ def _atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _recover(path: Path) -> Path:
-    """If a crash happened between the two renames, the previous checkpoint is in ``.name.old``."""
+    """The folder to read ``path`` from: itself, or ``.name.old`` where the previous checkpoint is while
+    ``path`` is missing (a crash between the two renames of :func:`_atomic_folder`, or a writer that is
+    between them right now).
+
+    Reading never renames: a page reading ``best/`` while the training thread replaces it must not move
+    folders under the writer (its second rename would then fail). The next write replaces ``.name.old``.
+    """
     path = Path(path)
     old = path.parent / f".{path.name}.old"
-    if not path.exists() and old.exists():
-        os.replace(old, path)
-    return path
+    return old if not path.exists() and old.exists() else path
 
 
 def _jsonable(o: Any) -> Any:
@@ -379,12 +383,12 @@ def archive_checkpoint(path: str | os.PathLike, folder: str | None = None) -> by
     import io
     import zipfile
 
-    path = _recover(Path(path))
+    path_arg, path = path, _recover(Path(path))
     files = [path / "model.safetensors", path / "config.json"]
     if not all(f.is_file() for f in files):
         raise CheckpointError(f"{path} is not a checkpoint folder (needs config.json and model.safetensors)")
     extra = [path / name for name in json.loads(files[1].read_text()).get("files", [])]  # e.g. spm.model
-    folder = folder or path.name
+    folder = folder or Path(path_arg).name
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.write(files[0], f"{folder}/{files[0].name}", compress_type=zipfile.ZIP_STORED)  # floats: no gain

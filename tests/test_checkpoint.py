@@ -46,10 +46,18 @@ def test_overwrite_is_atomic_and_recovers(tmp_path):
     save_checkpoint(path, small())
     save_checkpoint(path, small())  # overwriting leaves no temp folders behind
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
-    # a crash between the two renames leaves only ".ck.old": reading recovers it
+    # a crash between the two renames leaves only ".ck.old": reading finds it there, without moving it (a
+    # reader must not rename folders under a writer that is between its renames), the next write replaces it
     path.rename(tmp_path / ".ck.old")
     state, cfg, _ = read_checkpoint(path)
-    assert cfg["kind"] == "charlm" and path.is_dir()
+    assert cfg["kind"] == "charlm" and not path.exists() and (tmp_path / ".ck.old").is_dir()
+    from engine.checkpoint import archive_checkpoint, load_model
+
+    assert load_model(path).config.n_hidden == 4
+    assert __import__("zipfile").ZipFile(__import__("io").BytesIO(archive_checkpoint(path))).namelist()[0] == (
+        "ck/model.safetensors")
+    save_checkpoint(path, small())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
 
 
 def test_failed_write_keeps_previous(tmp_path, monkeypatch):
