@@ -212,3 +212,16 @@ def test_korean_page_with_lstm_and_emoji(isolated: Path) -> None:
     _ok(at)
     assert any("🐈" in w.value for w in at.warning)
     assert len(at.metric) == 4
+
+
+def test_corpus_without_a_validation_passage_falls_back_to_the_builtin_one(isolated: Path) -> None:
+    """A data-directory copy whose last 10 % is blank lines: no passage to show, the built-in one instead."""
+    from engine import compare
+
+    text = make_text(3000, seed=5) + "\n" * 400
+    (isolated / "data" / "tinyshakespeare").mkdir(parents=True)
+    (isolated / "data" / "tinyshakespeare" / "input.txt").write_text(text, encoding="utf-8")
+    assert compare.passages(text[int(len(text) * 0.9):]) == []
+    at = _page()
+    _ok(at)  # was an IndexError
+    assert not [s for s in at.slider if s.key == "ngram_vs_rnn.passage"] and _charts(at)

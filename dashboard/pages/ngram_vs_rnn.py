@@ -218,6 +218,8 @@ def text_input(c: Any) -> str:
     if c is None:
         return compare.BUILTIN_PASSAGE
     ps = passages(c[2])
+    if not ps:  # a data directory whose Shakespeare copy is too short to leave a validation passage
+        return compare.BUILTIN_PASSAGE
     i = st.slider(tr("passage"), 1, len(ps), 1, key=K + "passage") if len(ps) > 1 else 1
     return ps[i - 1]
 
