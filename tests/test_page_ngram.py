@@ -225,3 +225,16 @@ def test_corpus_without_a_validation_passage_falls_back_to_the_builtin_one(isola
     at = _page()
     _ok(at)  # was an IndexError
     assert not [s for s in at.slider if s.key == "ngram_vs_rnn.passage"] and _charts(at)
+
+
+def test_the_repository_pretrained_folder_offers_only_char_lms(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped translators and captioner are never offered as the char-LSTM (char-LSTM shipped or not)."""
+    from engine import checkpoint
+
+    monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", ROOT / "pretrained")
+    at = _page()
+    _ok(at)
+    options = [o for box in at.selectbox for o in box.options]
+    assert not any(name in " ".join(options) for name in ("translator", "captioner")), options
+    if not (ROOT / "pretrained" / "charlm-shakespeare" / "config.json").is_file():
+        assert i18n.t(P + "lstm_none", lang="en") in _all_text(at)

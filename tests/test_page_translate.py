@@ -375,3 +375,19 @@ def test_split_input_caps_lines_and_characters() -> None:
     assert tx.note_text(notes[0]) == _en("note.too_many_lines", max=tx.MAX_LINES, n=30)
     lines, notes = tx.split_input("x" * (tx.MAX_TEXT_CHARS + 10))
     assert len(lines[0]) == tx.MAX_TEXT_CHARS and notes[0].code == "text_cut"
+
+
+def test_the_repository_pretrained_folder_translates(shipped) -> None:
+    """The translators this repository ships, as a user gets them: picked by default, translate, BLEU bars."""
+    for name in (tx.ATTENTION_MODEL, tx.FIXED_MODEL):
+        if not (ROOT / "pretrained" / name / "config.json").is_file():
+            pytest.skip(f"pretrained/{name} not shipped")
+    shipped(*(ROOT / "pretrained" / name for name in (tx.ATTENTION_MODEL, tx.FIXED_MODEL)))
+    at = _page()
+    _ok(at)
+    assert at.selectbox(key="translate.model").value == f"pretrained:{tx.ATTENTION_MODEL}"
+    at = _translate(at, "I think we should leave now.", "beam")
+    (main,) = at.session_state["translate.result"]["main"]["results"]
+    assert main.text and main.text != "I think we should leave now."
+    bars = [f for f in _charts(at) if f["data"][0]["type"] == "bar"]
+    assert len(bars) == 1 and len(bars[0]["data"]) == 2  # measured BLEU by length of both shipped models
