@@ -153,14 +153,19 @@ def evaluate_translator(model, sources: Sequence[str], references: Sequence[Sequ
 METRICS_FILE = "metrics.json"
 
 
+# a model card's metrics.json may also hold results of *other* models (an ablation): never this model's scores
+OTHER_MODELS_KEY = "ablation"
+
+
 def _score_records(obj: object, depth: int = 0) -> list[dict]:
-    """Every dict under ``obj`` (3 levels deep at most) that looks like an ``eval-translator --json`` result."""
+    """Every dict under ``obj`` (3 levels deep at most, not under ``"ablation"``) that looks like an
+    ``eval-translator --json`` result."""
     if depth > 3:
         return []
     if isinstance(obj, dict):
         if isinstance(obj.get("buckets"), list) and isinstance(obj.get("bleu"), (int, float)):
             return [obj]
-        return [r for v in obj.values() for r in _score_records(v, depth + 1)]
+        return [r for k, v in obj.items() if k != OTHER_MODELS_KEY for r in _score_records(v, depth + 1)]
     if isinstance(obj, list):
         return [r for v in obj for r in _score_records(v, depth + 1)]
     return []

@@ -330,6 +330,11 @@ def test_recorded_scores_read_what_eval_and_export_write(tmp_path: Path) -> None
     (tmp_path / "metrics.json").write_text(json.dumps({"beam": _eval_result(3.0)}))
     from_file = recorded_scores({"metrics": {"bleu_by_hand": 12}}, tmp_path)
     assert from_file["where"] == "metrics.json" and from_file["bleu"] == _eval_result()["bleu"] + 3.0
+    # a card's ablation rows are other models' results: never taken for this model's, however preferred
+    own = {**_eval_result(), "method": "greedy"}
+    (tmp_path / "metrics.json").write_text(json.dumps({"greedy": own, "ablation": {"beam": _eval_result(9.0)}}))
+    got = recorded_scores({}, tmp_path)
+    assert got["method"] == "greedy" and got["bleu"] == own["bleu"]
     (tmp_path / "metrics.json").write_text("not json")
     assert recorded_scores({}, tmp_path) is None
 
