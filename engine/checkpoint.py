@@ -139,9 +139,10 @@ def _atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
         for f in tmp.iterdir():  # flush file contents before the rename makes them visible
             with open(f, "rb+") as fh:
                 os.fsync(fh.fileno())
-        shutil.rmtree(old, ignore_errors=True)
         if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
             os.replace(path, old)
+        # else: a crash left only ".name.old" (reads use it); it stays until the new folder is in place
         os.replace(tmp, path)
         shutil.rmtree(old, ignore_errors=True)
     finally:

@@ -56,6 +56,22 @@ def test_overwrite_is_atomic_and_recovers(tmp_path):
     assert load_model(path).config.n_hidden == 4
     assert __import__("zipfile").ZipFile(__import__("io").BytesIO(archive_checkpoint(path))).namelist()[0] == (
         "ck/model.safetensors")
+    import engine.checkpoint as ck
+
+    real_replace = ck.os.replace
+
+    def fails_to_install(src, dst):
+        if ".tmp-" in str(src):
+            raise OSError("crash while installing the new folder")
+        real_replace(src, dst)
+
+    ck.os.replace = fails_to_install  # a second crash, while recovering, still leaves the old checkpoint
+    try:
+        with pytest.raises(OSError):
+            save_checkpoint(path, small())
+    finally:
+        ck.os.replace = real_replace
+    assert read_checkpoint(path)[1]["kind"] == "charlm"
     save_checkpoint(path, small())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
 
