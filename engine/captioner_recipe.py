@@ -24,6 +24,7 @@ import torch
 from engine.captioner import Captioner, CaptionerConfig, WordVocab, corpus_bleu
 from engine.data.captions import CaptionDataset, FeatureCache
 from engine.data.corpora import DataError
+from engine.progress import portable_path
 from engine.trainer import Batch, TrainConfig, Trainer, TrainEvent
 
 __all__ = ["CaptionerData", "captioner_trainer", "evaluate_captioner", "encode_captions"]
@@ -162,7 +163,7 @@ def captioner_trainer(
 
     meta = {"data": asdict(data), "provenance": provenance or {}, "dataset": dataset.name,
             "train_images": len(train_ids), "train_pairs": int(len(rows)), "val_pairs": int(len(v_rows)),
-            "features": {"encoder": cache.encoder, "folder": str(cache.folder)}}
+            "features": {"encoder": cache.encoder, "folder": portable_path(str(cache.folder))}}
     trainer = Trainer(model, batches, train, eval_batches=eval_batches, sample=sample, run_dir=run_dir,
                       checkpoint_meta=meta, listeners=listeners, device=device)
     if resume:

@@ -14,6 +14,7 @@ from engine.data.corpora import TEXT_CORPORA, CorpusNotFoundError, DataError
 from engine.progress import (
     corpus_provenance,
     load_or_dry_run,
+    portable_path,
     progress_listener,
     run_command,
     run_dir_for,
@@ -280,7 +281,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     meta = dict(model.meta)
     if args.metrics:
         meta["metrics"] = json.loads(Path(args.metrics).read_text())
-    meta["exported_from"] = args.checkpoint[0] if len(args.checkpoint) == 1 else list(args.checkpoint)
+    sources = [portable_path(str(c)) for c in args.checkpoint]
+    meta["exported_from"] = sources[0] if len(sources) == 1 else sources
     # the folder is replaced atomically: keep the files that are not the checkpoint (card.md, ...)
     keep = {f.name: f.read_bytes() for f in Path(args.out).glob("*")
             if f.is_file() and f.name not in ("model.safetensors", "config.json")}

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["corpus_provenance", "load_or_dry_run", "progress_listener", "run_command", "run_dir_for", "stop_on_signals",
-           "train_config_from_args"]
+__all__ = ["corpus_provenance", "load_or_dry_run", "portable_path", "progress_listener", "run_command", "run_dir_for",
+           "stop_on_signals", "train_config_from_args"]
 
 
 def progress_listener(total: int, start: int = 0, token: str = "char",
@@ -78,9 +78,22 @@ def run_dir_for(run_dir: str | None, default_name: str, fresh: bool) -> Path | N
     return path
 
 
+def portable_path(value: str) -> str:
+    """``value`` with the user's home directory written as ``~``, for files that are shared or committed.
+
+    The shell expands ``~/rnnlab-runs/x`` to ``/home/ada/rnnlab-runs/x`` before the CLI sees it; recording it
+    back as ``~/rnnlab-runs/x`` keeps the command re-runnable on another machine and leaves the user name out
+    of a shipped model's ``config.json``.
+    """
+    home = str(Path.home())
+    if home in ("", "/"):
+        return value
+    return value.replace(home + "/", "~/") if value != home else "~"
+
+
 def run_command() -> str:
-    """The command line of this process, as a run's provenance records it."""
-    return "python -m engine " + " ".join(sys.argv[1:])
+    """The command line of this process, as a run's provenance records it (home directory as ``~``)."""
+    return "python -m engine " + " ".join(portable_path(a) for a in sys.argv[1:])
 
 
 def corpus_provenance(corpus: Any) -> dict:

@@ -158,6 +158,28 @@ def test_export_fp16_keeps_card(tmp_path):
     assert (out / "model.safetensors").stat().st_size < (run / "best" / "model.safetensors").stat().st_size
 
 
+def test_recorded_paths_write_the_home_directory_as_tilde(tmp_path, monkeypatch):
+    """Shipped config.json files carry the training command and export source: no user name, re-runnable."""
+    import sys
+
+    from engine.checkpoint import load_model
+    from engine.progress import portable_path
+
+    home = tmp_path / "home" / "ada"
+    monkeypatch.setenv("HOME", str(home))
+    assert portable_path(f"{home}/runs/x") == "~/runs/x" and portable_path(str(home)) == "~"
+    assert portable_path(f"{home}x/runs") == f"{home}x/runs"  # another user's folder that starts the same
+    run, out = home / "runs" / "r1", home / "shipped"
+    argv = ["train", "charlm", "--dry-run", "--run-dir", str(run)]
+    monkeypatch.setattr(sys, "argv", ["python -m engine", *argv])
+    assert main(argv) == 0
+    assert main(["export", str(run / "best"), str(out)]) == 0
+    meta = load_model(out).meta
+    assert meta["provenance"]["command"] == "python -m engine train charlm --dry-run --run-dir ~/runs/r1"
+    assert meta["exported_from"] == "~/runs/r1/best"
+    assert str(home) not in (out / "config.json").read_text()
+
+
 def test_export_several_checkpoints_averages_them(tmp_path, capsys):
     from engine.checkpoint import load_model, read_checkpoint
 
