@@ -6,6 +6,7 @@ One listener serves every model kind; only the words differ (characters, subword
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -85,10 +86,12 @@ def portable_path(value: str) -> str:
     back as ``~/rnnlab-runs/x`` keeps the command re-runnable on another machine and leaves the user name out
     of a shipped model's ``config.json``.
     """
-    home = str(Path.home())
-    if home in ("", "/"):
+    home = str(Path.home()).rstrip("/")
+    if not home:
         return value
-    return value.replace(home + "/", "~/") if value != home else "~"
+    # only where a path starts (the whole value, or after "--flag="), never inside another path: with home
+    # /root, /data/root/x stays as it is
+    return re.sub(rf"(^|=){re.escape(home)}(?=/|$)", r"\1~", value)
 
 
 def run_command() -> str:

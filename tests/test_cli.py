@@ -169,6 +169,8 @@ def test_recorded_paths_write_the_home_directory_as_tilde(tmp_path, monkeypatch)
     monkeypatch.setenv("HOME", str(home))
     assert portable_path(f"{home}/runs/x") == "~/runs/x" and portable_path(str(home)) == "~"
     assert portable_path(f"{home}x/runs") == f"{home}x/runs"  # another user's folder that starts the same
+    assert portable_path(f"/data{home}/runs") == f"/data{home}/runs"  # not a path under home
+    assert portable_path(f"--run-dir={home}/runs") == "--run-dir=~/runs"
     run, out = home / "runs" / "r1", home / "shipped"
     argv = ["train", "charlm", "--dry-run", "--run-dir", str(run)]
     monkeypatch.setattr(sys, "argv", ["python -m engine", *argv])

@@ -49,21 +49,14 @@ def test_generates_shakespeare_shaped_text():
     assert sum(c.islower() or c == " " for c in out) > 0.7 * len(out) and "\n" in out
 
 
-def _data_dir() -> str | None:
-    from engine.data import CorpusNotFoundError, corpus_path
-
-    if not os.environ.get("RNN_DATA_DIR"):
-        return None
-    try:
-        corpus_path("tinyshakespeare", download=False)
-    except CorpusNotFoundError:
-        return None
-    return os.environ["RNN_DATA_DIR"]
-
-
-@pytest.mark.skipif(_data_dir() is None, reason="needs tinyshakespeare in RNN_DATA_DIR")
+@pytest.mark.data
 def test_eval_reproduces_the_card():
     """`python -m engine eval` on the shipped files gives the card's validation loss (issue 3)."""
+    from engine.data.corpora import CORPORA, resolve_data_dir
+
+    root = resolve_data_dir()
+    if root is None or not (root / CORPORA["tinyshakespeare"].relpath).is_file():
+        pytest.skip("Tiny Shakespeare not in $RNN_DATA_DIR")
     proc = subprocess.run([sys.executable, "-m", "engine", "eval", "--model", str(SHIPPED), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
