@@ -31,9 +31,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.captioner import ENCODERS, Captioner, CaptionerConfig, CNNEncoder, WordVocab  # noqa: E402
-from engine.data.captions import load_flickr8k, make_toy_dataset  # noqa: E402
-from engine.images import load_image  # noqa: E402
+from engine.captioning.data import load_flickr8k, make_toy_dataset  # noqa: E402
+from engine.captioning.images import load_image  # noqa: E402
+from engine.captioning.model import ENCODERS, Captioner, CaptionerConfig, CNNEncoder, WordVocab  # noqa: E402
 
 
 def image_files(data_dir: str | None, n: int) -> tuple[list[Path], str]:
@@ -120,7 +120,7 @@ def main() -> None:
 
     if "caption" not in args.skip:
         if args.model:
-            from engine.checkpoint import load_pretrained
+            from engine.train.checkpoint import load_pretrained
 
             model = load_pretrained(args.model, device="cpu")
             what = f"trained model {args.model}"

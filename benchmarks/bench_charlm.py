@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import CharLM, CharLMConfig, CharVocab  # noqa: E402
-from engine.generate import generate_text  # noqa: E402
+from engine.lm.generate import generate_text  # noqa: E402
 
 
 def matmul_peak(n: int = 2048, repeat: int = 10) -> float:
@@ -101,7 +101,7 @@ def main() -> None:
         print(f"{'fused' if fused else 'from-scratch':<14}{cps:>12,.0f}{gflops:>10.1f}{100 * gflops / peak:>10.0f}%")
     print(f"fused / from-scratch speed-up: {results[True] / results[False]:.1f}x\n")
 
-    from engine.checkpoint import list_pretrained, load_pretrained
+    from engine.train.checkpoint import list_pretrained, load_pretrained
 
     if args.model or "charlm-shakespeare" in list_pretrained():
         model = load_pretrained(args.model or "charlm-shakespeare", device="cpu")

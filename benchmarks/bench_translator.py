@@ -26,9 +26,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.checkpoint import list_pretrained, load_pretrained  # noqa: E402
 from engine.data.parallel import SubwordTokenizer, group_references, grouped_split, load_pairs  # noqa: E402
-from engine.translator import Translator, TranslatorConfig  # noqa: E402
+from engine.seq2seq.model import Translator, TranslatorConfig  # noqa: E402
+from engine.train.checkpoint import list_pretrained, load_pretrained  # noqa: E402
 
 SENTENCE = "I think we should leave before it starts to rain."  # 10 words
 INTENDED = dict(n_embd=256, enc_hidden=256, enc_layers=2, dec_hidden=512, dec_layers=1, attention="general")

@@ -5,5 +5,5 @@ Layout:
 * ``streamlit_app.py`` (repo root) is the entry point: page config, language switch, navigation.
 * :mod:`dashboard.pages` holds the page registry (``PAGES``) and the page scripts.
 * :mod:`dashboard.i18n` holds every user-facing string, in English and Korean.
-* :mod:`dashboard.resources` holds the cached loaders that all pages share (pretrained models).
+* :mod:`dashboard.components.resources` holds the cached loaders that all pages share (pretrained models).
 """

@@ -932,15 +932,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "Tiny Shakespeare 말뭉치(또는 모델에 기록된 값)가 있어야 합니다.",
     },
     "page.ngram_vs_rnn.help_val_lstm_recorded": {
-        "en": "Recorded in the checkpoint when it was trained: `engine.trainer.evaluate` on the validation split "
+        "en": "Recorded in the checkpoint when it was trained: `engine.train.trainer.evaluate` on the validation split "
         "(16 streams read in 256-character chunks, hidden state carried).",
-        "ko": "학습할 때 체크포인트에 기록한 값입니다: 검증 데이터에 `engine.trainer.evaluate` 적용"
+        "ko": "학습할 때 체크포인트에 기록한 값입니다: 검증 데이터에 `engine.train.trainer.evaluate` 적용"
         "(16개 스트림을 256자씩 읽으며 은닉 상태를 이어 감).",
     },
     "page.ngram_vs_rnn.help_val_lstm_measured": {
-        "en": "Measured now with the model card's protocol: `engine.trainer.evaluate` on the validation split "
+        "en": "Measured now with the model card's protocol: `engine.train.trainer.evaluate` on the validation split "
         "(16 streams read in 256-character chunks, hidden state carried).",
-        "ko": "모델 카드와 같은 방식으로 지금 측정했습니다: 검증 데이터에 `engine.trainer.evaluate` 적용"
+        "ko": "모델 카드와 같은 방식으로 지금 측정했습니다: 검증 데이터에 `engine.train.trainer.evaluate` 적용"
         "(16개 스트림을 256자씩 읽으며 은닉 상태를 이어 감).",
     },
     "page.ngram_vs_rnn.lstm_other_corpus": {

@@ -7,9 +7,13 @@ Public API::
     from engine import Translator, TranslatorConfig   # load_pretrained("translator-en-fr").translate(...)
 """
 
-from engine.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
-from engine.charlm import CharLM, CharLMConfig
-from engine.checkpoint import (
+from engine.data import CharVocab, CorpusNotFoundError, DataError, load_text, split_train_val
+from engine.device import autocast, pick_device, seed_everything
+from engine.lm.generate import generate_text, stream_text
+from engine.lm.model import CharLM, CharLMConfig
+from engine.nn.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
+from engine.seq2seq.model import Translation, TranslationInputError, Translator, TranslatorConfig
+from engine.train.checkpoint import (
     CheckpointError,
     list_pretrained,
     load_model,
@@ -17,11 +21,7 @@ from engine.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-from engine.data import CharVocab, CorpusNotFoundError, DataError, load_text, split_train_val
-from engine.device import autocast, pick_device, seed_everything
-from engine.generate import generate_text, stream_text
-from engine.trainer import Batch, TrainConfig, Trainer, TrainEvent, TrainingDiverged, evaluate
-from engine.translator import Translation, TranslationInputError, Translator, TranslatorConfig
+from engine.train.trainer import Batch, TrainConfig, Trainer, TrainEvent, TrainingDiverged, evaluate
 
 __all__ = [
     "Batch",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
-from engine.distributed import distributed_context
-from engine.recipes import CharLMData, charlm_trainer
-from engine.trainer import TrainConfig
+from engine.lm.recipe import CharLMData, charlm_trainer
+from engine.train.distributed import distributed_context
+from engine.train.trainer import TrainConfig
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import make_text  # noqa: E402

@@ -291,7 +291,7 @@ class _FakeModel:
 
 def test_resources_load_each_pretrained_model_once_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
     import engine
-    from dashboard import resources
+    from dashboard.components import resources
 
     load = mock.Mock(side_effect=lambda name: _FakeModel())
     monkeypatch.setattr(engine, "load_pretrained", load)

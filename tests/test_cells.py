@@ -1,4 +1,4 @@
-"""Tests for engine.cells: the from-scratch cells must match torch's fused modules number for number."""
+"""Tests for engine.nn.cells: the from-scratch cells must match torch's fused modules number for number."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
+from engine.nn.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
 
 D, H, B, T = 5, 7, 3, 6
 TORCH_CLASSES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}

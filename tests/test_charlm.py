@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from engine import CharLM, CharLMConfig, CharVocab, generate_text
-from engine.checkpoint import load_model, save_checkpoint
-from engine.generate import stream_text
+from engine.lm.generate import stream_text
+from engine.train.checkpoint import load_model, save_checkpoint
 
 
 @pytest.fixture(params=[("lstm", True), ("gru", True), ("rnn", True), ("lstm", False), ("gru", False)])
@@ -112,7 +112,7 @@ def _fp16_exact_lstm(tiny_text, hidden=16):
 @pytest.mark.skipif("fbgemm" not in torch.backends.quantized.supported_engines, reason="needs fbgemm (x86)")
 def test_fp16_packed_step_equals_the_fp32_path(tiny_text):
     """Weights that are exactly fp16 use fbgemm's fp16 product; the numbers stay the fp32 path's."""
-    from engine.charlm import _PACKED
+    from engine.lm.model import _PACKED
 
     model = _fp16_exact_lstm(tiny_text)
     idx = model.vocab.tensor(tiny_text[:30])[None]
@@ -127,7 +127,7 @@ def test_fp16_packed_step_equals_the_fp32_path(tiny_text):
 
 def test_packed_weights_follow_training_and_need_exact_fp16(tiny_text):
     """A weight update invalidates the packed copy; weights that are not fp16 values never use it."""
-    from engine.charlm import _PACKED
+    from engine.lm.model import _PACKED
 
     model = _fp16_exact_lstm(tiny_text)
     tok = model.vocab.tensor("t")

@@ -1,12 +1,12 @@
-"""dashboard.charts: the plotly figures shared by the pages (pure functions, no Streamlit run needed)."""
+"""dashboard.components.charts: the plotly figures shared by the pages (pure functions, no Streamlit run needed)."""
 
 import math
 
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts
-from engine.generate import CharCandidate
+from dashboard.components import charts
+from engine.lm.generate import CharCandidate
 
 HISTORY = {
     "step": [1, 2, 3, 4],

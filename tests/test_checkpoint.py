@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from engine import CharLM, CharLMConfig, CharVocab
-from engine.checkpoint import (
+from engine.train.checkpoint import (
     CheckpointError,
     average_checkpoints,
     load_pretrained,
@@ -51,12 +51,12 @@ def test_overwrite_is_atomic_and_recovers(tmp_path):
     path.rename(tmp_path / ".ck.old")
     state, cfg, _ = read_checkpoint(path)
     assert cfg["kind"] == "charlm" and not path.exists() and (tmp_path / ".ck.old").is_dir()
-    from engine.checkpoint import archive_checkpoint, load_model
+    from engine.train.checkpoint import archive_checkpoint, load_model
 
     assert load_model(path).config.n_hidden == 4
     assert __import__("zipfile").ZipFile(__import__("io").BytesIO(archive_checkpoint(path))).namelist()[0] == (
         "ck/model.safetensors")
-    import engine.checkpoint as ck
+    import engine.train.checkpoint as ck
 
     real_replace = ck.os.replace
 
@@ -79,7 +79,7 @@ def test_overwrite_is_atomic_and_recovers(tmp_path):
 def test_failed_write_keeps_previous(tmp_path, monkeypatch):
     path = tmp_path / "ck"
     save_checkpoint(path, small(), meta={"v": 1})
-    import engine.checkpoint as ck
+    import engine.train.checkpoint as ck
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -106,7 +106,7 @@ def test_bad_folders_are_typed_errors(tmp_path):
 
 def test_config_of_another_version_is_a_checkpoint_error(tmp_path):
     """A run saved by a version whose config had other fields (or none) is a typed error, not a TypeError."""
-    from engine.checkpoint import load_model
+    from engine.train.checkpoint import load_model
 
     path = save_checkpoint(tmp_path / "old", small())
     cfg = json.loads((path / "config.json").read_text())
@@ -124,7 +124,7 @@ def test_archive_checkpoint_holds_the_model_only(tmp_path):
     import io
     import zipfile
 
-    from engine.checkpoint import archive_checkpoint
+    from engine.train.checkpoint import archive_checkpoint
 
     model = small()
     save_checkpoint(tmp_path / "best", model, trainer_state={"step": 1})

@@ -151,7 +151,7 @@ def test_export_fp16_keeps_card(tmp_path):
     (out / "card.md").write_text("# card")
     (tmp_path / "m.json").write_text(json.dumps({"val_loss": 1.23}))
     assert main(["export", str(run / "best"), str(out), "--metrics", str(tmp_path / "m.json")]) == 0
-    from engine.checkpoint import load_model
+    from engine.train.checkpoint import load_model
 
     model = load_model(out)
     assert model.meta["metrics"]["val_loss"] == 1.23 and (out / "card.md").read_text() == "# card"
@@ -162,8 +162,8 @@ def test_recorded_paths_write_the_home_directory_as_tilde(tmp_path, monkeypatch)
     """Shipped config.json files carry the training command and export source: no user name, re-runnable."""
     import sys
 
-    from engine.checkpoint import load_model
-    from engine.progress import portable_path
+    from engine.train.checkpoint import load_model
+    from engine.train.provenance import portable_path
 
     home = tmp_path / "home" / "ada"
     monkeypatch.setenv("HOME", str(home))
@@ -183,7 +183,7 @@ def test_recorded_paths_write_the_home_directory_as_tilde(tmp_path, monkeypatch)
 
 
 def test_export_several_checkpoints_averages_them(tmp_path, capsys):
-    from engine.checkpoint import load_model, read_checkpoint
+    from engine.train.checkpoint import load_model, read_checkpoint
 
     run = tmp_path / "run"
     assert main(["train", "charlm", "--dry-run", "--run-dir", str(run), "--max-steps", "6"]) == 0
@@ -198,7 +198,7 @@ def test_export_several_checkpoints_averages_them(tmp_path, capsys):
     import dataclasses
 
     from engine import CharLM
-    from engine.checkpoint import save_checkpoint
+    from engine.train.checkpoint import save_checkpoint
 
     wider = dataclasses.replace(model.config, n_hidden=model.config.n_hidden + 8)
     save_checkpoint(tmp_path / "other", CharLM(wider, model.vocab), meta={"vocab": model.meta["vocab"]})
@@ -209,7 +209,7 @@ def test_export_several_checkpoints_averages_them(tmp_path, capsys):
 
 def test_keep_every_snapshots_then_average_them(tmp_path):
     """--keep-every N keeps weights-only snapshots step-NNNNNN; `export` averages them (SWA)."""
-    from engine.checkpoint import load_model, read_checkpoint
+    from engine.train.checkpoint import load_model, read_checkpoint
 
     run = tmp_path / "run"
     assert main(["train", "charlm", "--dry-run", "--run-dir", str(run), "--keep-every", "2"]) == 0
@@ -225,7 +225,7 @@ def test_keep_every_snapshots_then_average_them(tmp_path):
     for k, v in load_model(tmp_path / "swa").state_dict().items():
         assert torch.allclose(v, sum(s[k] for s in states) / 3, atol=1e-6), k
     with pytest.raises(ValueError, match="keep_every"):
-        from engine.trainer import TrainConfig
+        from engine.train.trainer import TrainConfig
 
         TrainConfig(keep_every=-1)
 
@@ -250,7 +250,7 @@ def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err[-2000:]
-    from engine.checkpoint import read_checkpoint
+    from engine.train.checkpoint import read_checkpoint
 
     _, _, state = read_checkpoint(run / "last", with_trainer=True)
     assert state["step"] >= 1

@@ -1,4 +1,4 @@
-"""engine.compare (n-gram vs char-LSTM, character by character), NGramLM.derive, and the shipped n-gram files."""
+"""engine.lm.compare (n-gram vs char-LSTM, character by character), NGramLM.derive, and the shipped n-gram files."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine import compare
-from engine.charlm import CharLM, CharLMConfig
 from engine.data.text import CharVocab
+from engine.lm import compare
+from engine.lm.model import CharLM, CharLMConfig
 from engine.ngram import NGramLM
 from engine.ngram import pretrained as shipped
 from tests.conftest import make_text
@@ -217,7 +217,7 @@ def test_passages_start_after_a_blank_line(text):
 # ---------------------------------------------------------------------------------------------- validation
 def test_charlm_val_bits_follow_the_model_card_protocol(charlm, text):
     from engine.data.text import encode_split, eval_chunks
-    from engine.trainer import evaluate
+    from engine.train.trainer import evaluate
 
     charlm.meta = {"data": {"val_fraction": 0.1, "eval_batch_size": 4, "eval_seq_len": 32}}
     got = compare.charlm_val_bits(charlm, text)
@@ -316,7 +316,7 @@ def test_shipped_numbers_reproduce_from_the_shipped_counts():
 
 
 def test_checkpoint_kind(tmp_path, charlm):
-    from engine.checkpoint import save_checkpoint
+    from engine.train.checkpoint import save_checkpoint
 
     save_checkpoint(tmp_path / "ck", charlm)
     assert compare.checkpoint_kind(tmp_path / "ck") == "charlm"
@@ -326,7 +326,7 @@ def test_checkpoint_kind(tmp_path, charlm):
 
 def test_strip_figure_keeps_markup_literal(lm, charlm):
     """Plotly renders text as HTML: typed "<b>" or an alternative "</s>" must show as themselves, not as tags."""
-    from dashboard.charts_ngram import strip_figure
+    from dashboard.components.charts_ngram import strip_figure
 
     fig = strip_figure(compare.compare_text(lm, charlm, "a <b>bold</b> & x"))
     shown = [t for tr in fig.data if tr.type == "scatter" and tr.text is not None for t in tr.text]

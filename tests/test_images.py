@@ -1,4 +1,4 @@
-"""engine.images.load_image: every kind of upload becomes an upright RGB image or a clear ImageError."""
+"""engine.captioning.images.load_image: every kind of upload becomes an upright RGB image or a clear ImageError."""
 
 import io
 import os
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.images import MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.captioning.images import MAX_IMAGE_PIXELS, ImageError, load_image
 
 
 def _bytes(img: Image.Image, fmt: str, **kw) -> bytes:

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from engine.live import ACTIVE, Limits, LiveRun, RunLimitError, list_runs
-from engine.recipes import CharLMData
-from engine.trainer import TrainConfig
+from engine.lm.recipe import CharLMData
+from engine.train.live import ACTIVE, Limits, LiveRun, RunLimitError, list_runs
+from engine.train.trainer import TrainConfig
 
 MODEL = dict(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
@@ -84,7 +84,7 @@ def test_text_too_short_is_refused_before_a_run_folder_exists(tmp_path):
 
 def test_check_text_fits():
     from engine.data import DataError
-    from engine.live import check_text_fits
+    from engine.train.live import check_text_fits
 
     check_text_fits(1000, CharLMData(batch_size=4, seq_len=16))
     with pytest.raises(DataError, match="streams"):

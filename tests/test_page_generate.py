@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-import engine.generate  # noqa: E402
+import engine.lm.generate  # noqa: E402
 from dashboard import i18n  # noqa: E402
 from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint  # noqa: E402
 
@@ -27,8 +27,8 @@ P = "page.generate_text."
 @pytest.fixture(autouse=True)
 def runs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     monkeypatch.setattr(ck, "PRETRAINED_DIR", tmp_path / "no-pretrained")  # only the models made here
     resources.available_pretrained.clear()
@@ -114,13 +114,13 @@ def test_every_decoding_method_writes_text_and_shows_candidates(checkpoint: Path
 
 def test_moving_through_positions_does_not_generate_again(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    original = engine.generate.stream_text
+    original = engine.lm.generate.stream_text
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(engine.generate, "stream_text", counting)
+    monkeypatch.setattr(engine.lm.generate, "stream_text", counting)
     at = _generate(_page(checkpoint), "sample", length=30)
     assert len(calls) == 1
     gen = _result(at)
@@ -173,8 +173,8 @@ def test_only_char_lms_are_offered(tmp_path: Path, checkpoint: Path, monkeypatch
     """Shipped translators, captioners and n-grams, and app runs of other kinds, are not char-LMs to generate with."""
     import shutil
 
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     shelf = tmp_path / "shelf"
     shutil.copytree(checkpoint, shelf / "mini-charlm")
@@ -200,8 +200,8 @@ def test_only_char_lms_are_offered(tmp_path: Path, checkpoint: Path, monkeypatch
 
 def test_the_repository_pretrained_folder_works(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the models this repository ships (char-LM or not yet), the page runs: no other kind is picked."""
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     monkeypatch.setattr(ck, "PRETRAINED_DIR", ROOT / "pretrained")
     resources.available_pretrained.clear()

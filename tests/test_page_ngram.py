@@ -37,8 +37,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (The shipped n-gram counts stay: they live in ``shipped.SHIPPED_DIR``, not in the folder
     ``load_pretrained`` searches.)
     """
-    from engine import checkpoint
     from engine.data import corpora
+    from engine.train import checkpoint
 
     monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", tmp_path / "pretrained")
     monkeypatch.setenv("RNN_DATA_DIR", str(tmp_path / "data"))
@@ -83,9 +83,9 @@ def _tiny_corpus(root: Path) -> str:
 
 def _tiny_run(root: Path, text: str, run_id: str = "20260101-000000-tiny01") -> Path:
     """A run folder like the Train page's, with an untrained tiny char-LSTM as its best checkpoint."""
-    from engine.charlm import CharLM, CharLMConfig
-    from engine.checkpoint import save_checkpoint
     from engine.data.text import CharVocab
+    from engine.lm.model import CharLM, CharLMConfig
+    from engine.train.checkpoint import save_checkpoint
 
     torch.manual_seed(0)
     vocab = CharVocab.from_text(text)
@@ -179,7 +179,7 @@ def test_page_with_corpus_and_trained_lstm(isolated: Path) -> None:
                     reason="pretrained/charlm-shakespeare not shipped")
 @pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
 def test_page_uses_the_shipped_lstm_without_any_data(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import checkpoint
+    from engine.train import checkpoint
 
     monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", ROOT / "pretrained")
     at = _page()
@@ -216,7 +216,7 @@ def test_korean_page_with_lstm_and_emoji(isolated: Path) -> None:
 
 def test_corpus_without_a_validation_passage_falls_back_to_the_builtin_one(isolated: Path) -> None:
     """A data-directory copy whose last 10 % is blank lines: no passage to show, the built-in one instead."""
-    from engine import compare
+    from engine.lm import compare
 
     text = make_text(3000, seed=5) + "\n" * 400
     (isolated / "data" / "tinyshakespeare").mkdir(parents=True)
@@ -229,7 +229,7 @@ def test_corpus_without_a_validation_passage_falls_back_to_the_builtin_one(isola
 
 def test_the_repository_pretrained_folder_offers_only_char_lms(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped translators and captioner are never offered as the char-LSTM (char-LSTM shipped or not)."""
-    from engine import checkpoint
+    from engine.train import checkpoint
 
     monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", ROOT / "pretrained")
     at = _page()

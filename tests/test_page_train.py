@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from dashboard import i18n  # noqa: E402
-from engine.live import ACTIVE, LiveRun  # noqa: E402
+from engine.train.live import ACTIVE, LiveRun  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "train_char_lstm.py"
 APP = ROOT / "streamlit_app.py"

@@ -19,13 +19,14 @@ if str(ROOT) not in sys.path:
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from dashboard import charts_translate, i18n  # noqa: E402
-from dashboard import translation as tx  # noqa: E402
-from engine.checkpoint import save_checkpoint  # noqa: E402
-from engine.cli_translator import DRY_RUN_PAIRS  # noqa: E402
+from dashboard import i18n  # noqa: E402
+from dashboard.components import charts_translate  # noqa: E402
+from dashboard.components import translation as tx  # noqa: E402
+from engine.cli.translator import DRY_RUN_PAIRS  # noqa: E402
 from engine.data.parallel import SubwordTokenizer  # noqa: E402
-from engine.translation_eval import recorded_scores, score_corpus  # noqa: E402
-from engine.translator import Note, Translator, TranslatorConfig  # noqa: E402
+from engine.seq2seq.evaluate import recorded_scores, score_corpus  # noqa: E402
+from engine.seq2seq.model import Note, Translator, TranslatorConfig  # noqa: E402
+from engine.train.checkpoint import save_checkpoint  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "translate.py"
 P = "page.translate."
@@ -82,8 +83,8 @@ def models(tokenizer, tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture
 def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """``install(*folders)``: make checkpoint folders the page's shipped models (``pretrained/<name>``)."""
-    import dashboard.resources as resources
-    import engine.checkpoint as ck
+    import dashboard.components.resources as resources
+    import engine.train.checkpoint as ck
 
     monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
     pretrained = tmp_path / "pretrained"
@@ -341,8 +342,8 @@ def test_recorded_scores_read_what_eval_and_export_write(tmp_path: Path) -> None
 
 def test_page_reads_what_eval_translator_and_export_write(tokenizer, tmp_path: Path, capsys) -> None:
     """The real chain: ``eval-translator --json > eval.json``, ``export CKPT OUT --metrics eval.json``, page."""
-    from engine.checkpoint import load_pretrained
     from engine.cli import main
+    from engine.train.checkpoint import load_pretrained
 
     meta = {"provenance": {"corpus": "built-in dry-run pairs"},
             "data": {"direction": "en-fr", "val_fraction": 0.2, "test_fraction": 0.2}}

@@ -7,11 +7,11 @@ import threading
 import pytest
 import torch
 
-from engine.charlm import CharLM, CharLMConfig
-from engine.checkpoint import load_model, read_checkpoint
 from engine.data.text import CharVocab, RandomWindows, TBPTTStreams, encode_split, eval_chunks
-from engine.recipes import CharLMData, charlm_trainer
-from engine.trainer import Batch, TrainConfig, Trainer, evaluate
+from engine.lm.model import CharLM, CharLMConfig
+from engine.lm.recipe import CharLMData, charlm_trainer
+from engine.train.checkpoint import load_model, read_checkpoint
+from engine.train.trainer import Batch, TrainConfig, Trainer, evaluate
 
 SMALL = dict(cell="lstm", n_layer=2, n_hidden=24, n_embd=8, dropout=0.1)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)

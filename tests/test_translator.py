@@ -7,9 +7,7 @@ import zipfile
 import pytest
 import torch
 
-from engine.attention import Attention
-from engine.checkpoint import CheckpointError, archive_checkpoint, load_pretrained, save_checkpoint
-from engine.cli_translator import DRY_RUN_PAIRS
+from engine.cli.translator import DRY_RUN_PAIRS
 from engine.data.corpora import DataError
 from engine.data.parallel import (
     EOS_ID,
@@ -21,14 +19,16 @@ from engine.data.parallel import (
     normalize_text,
     split_of,
 )
-from engine.translation_eval import bucket_of, score_corpus
-from engine.translator import (
+from engine.nn.attention import Attention
+from engine.seq2seq.evaluate import bucket_of, score_corpus
+from engine.seq2seq.model import (
     Translation,
     TranslationInputError,
     Translator,
     TranslatorConfig,
     TranslatorError,
 )
+from engine.train.checkpoint import CheckpointError, archive_checkpoint, load_pretrained, save_checkpoint
 
 
 @pytest.fixture(scope="module")

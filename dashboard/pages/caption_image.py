@@ -5,9 +5,9 @@ among this browser session's models and the saved runs (the lists the Generate p
 ``kind == "captioner"``), loaded through the shared cached loaders. Pictures: an example shipped with
 the app (``dashboard/assets/examples``, public domain / CC0), an upload, or a camera photo (the camera
 starts only when its toggle is on, so the browser does not ask for it on page load). Every picture goes
-through :func:`engine.images.load_image`; what it refuses becomes a translated error. Captions are
+through :func:`engine.captioning.images.load_image`; what it refuses becomes a translated error. Captions are
 cached per (model, picture, decoding settings), so choosing words never captions again. Overlays
-come from :mod:`dashboard.captioning`; this script only wires widgets.
+come from :mod:`dashboard.components.captioning`; this script only wires widgets.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import captioning
+from dashboard.components import captioning
+from dashboard.components.resources import available_pretrained, get_pretrained
+from dashboard.components.session_models import load_checkpoint_model, saved_run_models, session_models
 from dashboard.i18n import t
-from dashboard.resources import available_pretrained, get_pretrained
-from dashboard.session_models import load_checkpoint_model, saved_run_models, session_models
-from engine.checkpoint import CheckpointError
-from engine.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.train.checkpoint import CheckpointError
 
 _P = "page.caption_image."
 K = "caption."  # widget key prefix
@@ -54,7 +54,7 @@ def _plain(name: str) -> str:
 # ---------------------------------------------------------------------------------------- models
 def _model_options() -> dict[str, str]:
     """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>`` of every captioner found."""
-    from engine.compare import checkpoint_kind
+    from engine.lm.compare import checkpoint_kind
 
     options: dict[str, str] = {}
     for name in sorted(available_pretrained(KIND), key=lambda n: n != DEFAULT_MODEL):
@@ -68,7 +68,7 @@ def _model_options() -> dict[str, str]:
 
 def _load(choice: str) -> tuple[Any, str]:
     """(model, cache key); the key changes when a run's checkpoint is rewritten."""
-    import engine.checkpoint as ck
+    import engine.train.checkpoint as ck
 
     kind, _, value = choice.partition(":")
     folder = ck.PRETRAINED_DIR / value if kind == "pretrained" else Path(value)

@@ -13,14 +13,14 @@ import html
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard.components import charts
+from dashboard.components.resources import available_pretrained, get_pretrained
+from dashboard.components.session_models import load_checkpoint_model, saved_run_models, session_models
 from dashboard.i18n import t
-from dashboard.resources import available_pretrained, get_pretrained
-from dashboard.session_models import load_checkpoint_model, saved_run_models, session_models
-from engine.checkpoint import CheckpointError
-from engine.compare import checkpoint_kind
-from engine.generate import CharGeneration, generate_text, generation_from_steps, stream_text
+from engine.lm.compare import checkpoint_kind
+from engine.lm.generate import CharGeneration, generate_text, generation_from_steps, stream_text
 from engine.metrics import nats_to_bits
+from engine.train.checkpoint import CheckpointError
 
 _P = "page.generate_text."
 
@@ -99,7 +99,7 @@ def _settings(vocab_size: int) -> dict:
 
 
 def _engine_args(s: dict) -> dict:
-    """Page settings -> keyword arguments of engine.generate (top-k / top-p are sampling with a filter)."""
+    """Page settings -> keyword arguments of engine.lm.generate (top-k / top-p are sampling with a filter)."""
     method = {"greedy": "greedy", "beam": "beam"}.get(s["method"], "sample")
     return dict(prime=s["prime"], length=s["length"], method=method, temperature=s.get("temperature", 1.0),
                 top_k=s.get("top_k"), top_p=s.get("top_p"), beam_width=s.get("beam_width", 5), seed=s["seed"])

@@ -1,8 +1,8 @@
 """N-gram vs RNN language models: the same text scored character by character by both.
 
-The computations live in :mod:`engine.compare` (surprisal, alignment, totals, validation bits/char)
+The computations live in :mod:`engine.lm.compare` (surprisal, alignment, totals, validation bits/char)
 and :mod:`engine.ngram.pretrained` (the shipped counts and their validation sweep); the figures in
-:mod:`dashboard.charts_ngram`. This script only wires widgets, caches and layout.
+:mod:`dashboard.components.charts_ngram`. This script only wires widgets, caches and layout.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import charts_ngram as charts
+from dashboard.components import charts_ngram as charts
+from dashboard.components.resources import available_pretrained, get_pretrained
 from dashboard.i18n import t
-from dashboard.resources import available_pretrained, get_pretrained
-from engine import compare
+from engine.lm import compare
 from engine.ngram.model import MAX_ORDER
 from engine.ngram.pretrained import PRESETS, SHIPPED_DIR, load_metrics, load_shipped, make_model
 
@@ -130,7 +130,7 @@ def _samples(order: int, preset: str, ckey: str, model_key: str, temperature: fl
     ng = lm.generate(length, seed=seed, temperature=temperature, prime=prime or "\n")
     ls = None
     if _charlm is not None:
-        from engine.generate import generate_text
+        from engine.lm.generate import generate_text
 
         ls = generate_text(_charlm, prime=prime, length=length, method="sample", temperature=max(temperature, 1e-3),
                            seed=seed).text
@@ -140,7 +140,7 @@ def _samples(order: int, preset: str, ckey: str, model_key: str, temperature: fl
 # ---------------------------------------------------------------------------------------------- char-LSTM
 def charlm_options() -> list[dict[str, str]]:
     """The char-LMs this page can use: shipped ones first, then this session's and saved app runs."""
-    from dashboard.session_models import saved_run_models, session_models
+    from dashboard.components.session_models import saved_run_models, session_models
 
     opts = []
     for name in available_pretrained("charlm"):
@@ -159,7 +159,7 @@ def load_charlm(opt: dict[str, str]) -> tuple[Any, str]:
     if "name" in opt:
         with st.spinner(t("resources.loading_model", name=opt["name"])):
             return get_pretrained(opt["name"]), opt["key"]
-    from dashboard.session_models import load_checkpoint_model
+    from dashboard.components.session_models import load_checkpoint_model
 
     mtime = (Path(opt["path"]) / "model.safetensors").stat().st_mtime
     with st.spinner(t("resources.loading_model", name=opt["label"])):

@@ -1,6 +1,6 @@
 """Train a char-LSTM: pick a text and a model, train it in the background, watch it learn.
 
-The page only wires widgets: the run itself is an :class:`engine.live.LiveRun` (a daemon thread
+The page only wires widgets: the run itself is an :class:`engine.train.live.LiveRun` (a daemon thread
 plus a run folder on disk), so reruns, page switches and closed tabs never stop or duplicate it.
 
 * One run per browser session: its id is in ``st.session_state`` and in the URL (``?run=<id>``).
@@ -19,17 +19,17 @@ from functools import partial
 
 import streamlit as st
 
-from dashboard import charts
+from dashboard.components import charts
+from dashboard.components.session_models import is_run_id, remember_model
 from dashboard.i18n import STRINGS, t
-from dashboard.session_models import is_run_id, remember_model
-from engine.checkpoint import archive_checkpoint
 from engine.data import CORPORA, TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
 from engine.data.corpora import ENV_DATA_DIR, decode_text
 from engine.data.text import CharVocab, corpus_stats, split_train_val
-from engine.live import ACTIVE, LIMITS, LiveRun, RunLimitError, check_text_fits, estimate_params, runs_root
+from engine.lm.recipe import CharLMData
 from engine.metrics import nats_to_bits, params_per_char, perplexity, uniform_entropy, unigram_entropy
-from engine.recipes import CharLMData
-from engine.trainer import TrainConfig
+from engine.train.checkpoint import archive_checkpoint
+from engine.train.live import ACTIVE, LIMITS, LiveRun, RunLimitError, check_text_fits, estimate_params, runs_root
+from engine.train.trainer import TrainConfig
 
 _P = "page.train_char_lstm."
 

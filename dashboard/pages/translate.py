@@ -2,8 +2,8 @@
 between subwords, and what a fixed-vector (no-attention) encoder–decoder makes of the same input.
 
 Models: the shipped ``translator-en-fr`` (attention) and ``translator-en-fr-noattn`` (fixed vector),
-plus translators among this session's models and saved app runs (:mod:`dashboard.translation`).
-The translation runs in :mod:`engine.translator`; the figures come from :mod:`dashboard.charts_translate`.
+plus translators among this session's models and saved app runs (:mod:`dashboard.components.translation`).
+The translation runs in :mod:`engine.seq2seq.model`; the figures come from :mod:`dashboard.components.charts_translate`.
 The last translation stays in session state, so picking another sentence's heatmap never translates again.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts_translate as charts
-from dashboard import translation as tx
+from dashboard.components import charts_translate as charts
+from dashboard.components import translation as tx
 from dashboard.i18n import t
-from engine.checkpoint import CheckpointError
-from engine.translator import TranslationInputError, TranslatorError
+from engine.seq2seq.model import TranslationInputError, TranslatorError
+from engine.train.checkpoint import CheckpointError
 
 _P = "page.translate."
 K = "translate."  # widget key prefix

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.data.batch import Batch
 from engine.data.corpora import CORPORA, CorpusNotFoundError, DataError, corpus_path
-from engine.trainer import Batch
 
 __all__ = [
     "PAD_ID",

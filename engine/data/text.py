@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
+from engine.data.batch import Batch
 from engine.data.corpora import DataError
-from engine.trainer import Batch
 
 __all__ = ["CharVocab", "split_train_val", "TBPTTStreams", "RandomWindows", "eval_chunks", "UNK"]
 

@@ -305,7 +305,7 @@ Best: **{best['val_bits_per_char']:.3f} bits/char** (perplexity {best['val_perpl
 {model['val_bits_per_char']:.3f} bits/char. Low orders lack context; high orders see too few of
 their n-grams (below) and lean on the backoff.
 
-The char-LSTM's number, with its protocol (`engine.trainer.evaluate` on `eval_chunks` of the same
+The char-LSTM's number, with its protocol (`engine.train.trainer.evaluate` on `eval_chunks` of the same
 validation split: 16 streams, 256-character chunks, hidden state carried), is on its own card and
 is drawn next to these curves in the app.
 

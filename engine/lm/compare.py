@@ -1,0 +1,563 @@
+"""N-gram vs char-LSTM, character by character: surprisal, alternatives, totals, validation bits/char.
+
+What the "N-gram vs RNN" page shows, computed here so the page only draws::
+
+    >>> from engine.lm.compare import compare_text                     # doctest: +SKIP
+    >>> cmp = compare_text(ngram_lm, charlm, "ROMEO:\\nBut soft!")    # doctest: +SKIP
+    >>> cmp.ngram.bits, cmp.lstm.bits, cmp.diff                       # doctest: +SKIP
+
+**Surprisal** of a character is ``-log2 P(char | what came before)`` in bits: 0 for a certain
+character, ``log2 V`` (about 6 bits for 65 characters) for a blind guess. Its mean over a text is
+the cross-entropy in **bits per character**, and ``2 ** bits`` is the **perplexity**.
+
+**Where the text starts.** Both models read the text as if it began right after a line break, the
+convention of ``CharLM.prime("")``: the char-LSTM's first input is ``"\\n"`` from a zero hidden
+state, and the n-gram model's first context is ``"\\n"``. A ``context`` string (for example the text
+before a passage) replaces that start for both models; it is read but not scored.
+
+**Unknown characters** (an emoji, Korean text, anything not in a model's training text) are mapped
+to that model's unknown symbol -- ``<unk>`` for the n-gram model (which gives it a small probability
+through its uniform base), id 0 = U+FFFD for the char-LSTM (which never saw it as a target, so its
+probability is tiny) -- and flagged in :attr:`CharScores.unknown`. Totals leave them out, as
+SRILM/KenLM report out-of-vocabulary words apart: they would otherwise measure nothing but how each
+model treats a symbol it never saw.
+
+**Long inputs** are cut to :data:`MAX_CHARS` characters (:func:`cap_text`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.ngram import NGramLM
+from engine.ngram.model import BOS_ID, EOS_ID, UNK_ID
+from engine.ngram.smoothing import INTERPOLATED
+
+__all__ = [
+    "MAX_CHARS",
+    "CharScores",
+    "Comparison",
+    "Totals",
+    "cap_text",
+    "display_char",
+    "charlm_scores",
+    "charlm_surprisal",
+    "ngram_scores",
+    "next_distributions",
+    "compare_text",
+    "totals",
+    "char_roles",
+    "ROLES",
+    "advantage_by_role",
+    "highlights",
+    "strip_layout",
+    "charlm_val_bits",
+    "recorded_val_bits",
+    "ngram_val_bits",
+    "BUILTIN_PASSAGE",
+    "passages",
+    "checkpoint_kind",
+]
+
+#: Longest text the page scores (characters); longer input is cut with a message.
+MAX_CHARS = 3000
+LN2 = math.log(2.0)
+
+
+# ---------------------------------------------------------------------------------------------- text
+def cap_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
+    """``(text[:max_chars], was_cut)``. Never cuts between a surrogate pair (Python str: never)."""
+    if len(text) <= max_chars:
+        return text, False
+    return text[:max_chars], True
+
+
+def display_char(ch: str) -> str:
+    """A visible stand-in for a character in a strip: ``↵`` newline, ``⇥`` tab, ``·`` other spaces,
+    ``�`` for control and invisible format characters (zero-width joiner, variation selectors...).
+    Ordinary characters, emoji included, are shown as themselves; a plain space stays a space."""
+    if ch == "\n":
+        return "↵"
+    if ch == "\t":
+        return "⇥"
+    if ch == " ":
+        return " "
+    cat = unicodedata.category(ch)
+    if cat.startswith("Z"):
+        return "·"
+    if cat in ("Cc", "Cf", "Cs", "Co", "Cn") or cat.startswith("M"):
+        return "\ufffd"
+    return ch
+
+
+# ---------------------------------------------------------------------------------------------- scores
+@dataclass
+class CharScores:
+    """One model's view of every character of a text (arrays of length ``T = len(text)``).
+
+    Attributes:
+        bits: surprisal ``-log2 P(char_t | before)``.
+        prob: ``P(char_t | before)`` (the probability of the model's unknown symbol for unknown chars).
+        unknown: the character is not in the model's vocabulary.
+        top_chars: the ``k`` most likely next characters at each position (best first).
+        top_probs: their probabilities, shape ``(T, k)``.
+        is_distribution: the model's numbers are probabilities (False for stupid backoff scores).
+    """
+
+    bits: np.ndarray
+    prob: np.ndarray
+    unknown: np.ndarray
+    top_chars: list[list[str]]
+    top_probs: np.ndarray
+    is_distribution: bool = True
+
+
+def _top(p: np.ndarray, symbols: list[str], k: int) -> tuple[list[list[str]], np.ndarray]:
+    """Top-k of each row of ``p`` (T, V) -> (symbols, probabilities)."""
+    if p.shape[0] == 0 or k == 0:
+        return [[] for _ in range(p.shape[0])], np.zeros((p.shape[0], 0))
+    k = min(k, p.shape[1])
+    idx = np.argsort(-p, axis=1, kind="stable")[:, :k]
+    probs = np.take_along_axis(p, idx, axis=1)
+    return [[symbols[i] for i in row] for row in idx.tolist()], probs
+
+
+def charlm_scores(model: Any, text: str, context: str = "", top_k: int = 5) -> CharScores:
+    """Per-character surprisal of ``text`` under a char-LM, in **one** forward pass.
+
+    The input is ``context + text[:-1]`` (``context`` defaults to ``"\\n"``, the ``CharLM.prime("")``
+    start) from a zero hidden state, the targets are ``text``; logits ``t`` give ``P(text[t] | ...)``.
+    Dropout is off (``eval()``); the model's train/eval mode is restored afterwards.
+
+    Args:
+        model: a :class:`~engine.lm.model.CharLM` with its ``vocab``.
+        text: the characters to score (may be empty).
+        context: read before the text, not scored.
+        top_k: how many alternatives to return per position.
+    """
+    import torch
+
+    vocab = model.vocab
+    if vocab is None:
+        raise ValueError("this char-LM has no vocabulary attached")
+    ids = vocab.encode(text)
+    unknown = np.array([i == 0 for i in ids], dtype=bool)
+    T = len(ids)
+    if T == 0:
+        return CharScores(np.zeros(0), np.zeros(0), unknown, [], np.zeros((0, top_k)))
+    start = vocab.encode(context) if context else [vocab.encode("\n")[0] if "\n" in vocab else 1]
+    inp = start + ids[:-1]
+    device = model.head.weight.device
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits, _, _ = model(torch.tensor([inp], dtype=torch.long, device=device))
+    finally:
+        model.train(was_training)
+    logp = torch.log_softmax(logits[0, len(start) - 1 :].double(), dim=-1)  # (T, V), natural log
+    tgt = torch.tensor(ids, dtype=torch.long, device=logp.device)
+    lp = logp.gather(1, tgt[:, None])[:, 0].cpu().numpy()
+    probs = logp.exp().cpu().numpy()
+    top_chars, top_probs = _top(probs, list(vocab.chars), top_k)
+    return CharScores(-lp / LN2, np.exp(lp), unknown, top_chars, top_probs)
+
+
+def charlm_surprisal(model: Any, text: str, context: str = "") -> np.ndarray:
+    """``-log2 P(char_t | before)`` of every character of ``text`` under a char-LM (see :func:`charlm_scores`)."""
+    return charlm_scores(model, text, context, top_k=0).bits
+
+
+def _ngram_symbol(tok: Any) -> str:
+    return {UNK_ID: "\ufffd", BOS_ID: "<s>", EOS_ID: "</s>"}.get(tok, tok) if isinstance(tok, int) else str(tok)
+
+
+def ngram_scores(lm: NGramLM, text: str, context: str = "\n", top_k: int = 5) -> CharScores:
+    """Per-character surprisal of ``text`` under a character n-gram model.
+
+    The text is scored after ``context`` (default ``"\\n"``, the same start as the char-LSTM), with
+    no ``<s>`` padding: position ``t`` is conditioned on the last ``order - 1`` characters of
+    ``context + text[:t]``. Vectorised, top-k alternatives included (:func:`next_distributions`).
+    """
+    if lm.tokenization != "char":
+        raise ValueError("ngram_scores needs a character n-gram model (fit_text(..., tokens='char'))")
+    T = len(text)
+    ids = lm.encode(text) if T else np.zeros(0, np.int64)
+    unknown = ids == UNK_ID
+    if T == 0:
+        return CharScores(np.zeros(0), np.zeros(0), unknown, [], np.zeros((0, top_k)), lm.is_distribution)
+    full = lm.encode(context + text) if context else ids
+    c = len(full) - T
+    lp = _score_ids(lm, full)[c:]
+    top_chars: list[list[str]] = []
+    top_probs = np.zeros((T, 0))
+    if top_k > 0:
+        dists = next_distributions(lm, full, np.arange(c, c + T))
+        symbols = [_ngram_symbol(i) if i in (UNK_ID, BOS_ID, EOS_ID) else str(s) for i, s in enumerate(lm.vocab)]
+        top_chars, top_probs = _top(dists, symbols, top_k)
+    with np.errstate(divide="ignore"):
+        bits = -lp
+    return CharScores(bits, np.exp2(lp), unknown, top_chars, top_probs, lm.is_distribution)
+
+
+def next_distributions(lm: NGramLM, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``P(w | ids[p-order+1 : p])`` for every position ``p`` and every token ``w``: shape ``(len(positions), V)``.
+
+    Row ``i`` equals ``lm.distribution`` of the (up to ``order - 1``) tokens before ``positions[i]``
+    (no ``<s>`` padding: the first positions use the shorter contexts they have), computed for all
+    positions at once with the same formulas as ``NGramLM._probs_at`` -- one binary search per level
+    for all ``T * V`` candidate n-grams instead of ``T`` calls of ``distribution``.
+    """
+    C = lm._require()
+    o, V, name = lm.order, lm.vocab_size, lm.smoothing
+    q = np.asarray(ids, dtype=np.int64)
+    t = np.asarray(positions, dtype=np.int64)
+    T = t.size
+    if T == 0:
+        return np.zeros((0, V))
+    qid = C.lookup(q, o)
+    W = np.arange(V, dtype=np.int64)
+
+    def take(arr: np.ndarray, idx: np.ndarray, default: float) -> np.ndarray:
+        ok = idx >= 0
+        return np.where(ok, arr[np.where(ok, idx, 0)] if arr.size else default, default)
+
+    def level(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # context q[t-k+1 : t] (its id at level k-1) and the k-grams "context + w" for every w
+        s = t - k + 1
+        active = s >= 0
+        cid = np.where(active, qid[k - 1][np.maximum(s, 0)], -1)
+        if k == 1:
+            gid = np.broadcast_to(C.find(1, W), (T, V))
+        else:
+            key = np.where(cid[:, None] >= 0, cid[:, None] * V + W[None, :], -1)
+            gid = np.where(cid[:, None] >= 0, C.find(k, key.ravel()).reshape(T, V), -1)
+        return cid, gid, active
+
+    if name in INTERPOLATED:
+        prob = np.full((T, V), 1.0 / V if lm.uniform_base else 0.0)
+        for k in range(1, o + 1):
+            cid, gid, _ = level(k)
+            ec = take(lm._ec[k], gid, 0)
+            alpha = np.maximum(ec - lm._dvec[k][np.minimum(ec, 3)], 0.0) * take(lm._inv_denom[k], cid, 0.0)[:, None]
+            prob = alpha + take(lm._gamma[k], cid, 1.0)[:, None] * prob
+        return prob
+    if name == "stupid_backoff":
+        assert lm.alpha is not None
+        score = np.full((T, V), 1.0 / V if lm.uniform_base else 0.0)
+        for k in range(1, o + 1):
+            cid, gid, active = level(k)
+            cnt = take(C.counts[k], gid, 0)
+            rel = cnt / np.maximum(take(lm._ctx_total[k], cid, 1.0), 1e-300)[:, None]
+            score = np.where(active[:, None], np.where(cnt > 0, rel, lm.alpha * score), score)
+        return score
+    # add-k and MLE use only the longest available context
+    top = np.minimum(t + 1, o)
+    out = np.zeros((T, V))
+    for k in range(1, o + 1):
+        sel = top == k
+        if not sel.any():
+            continue
+        cid, gid, _ = level(k)
+        cnt = take(C.counts[k], gid[sel], 0)
+        total = take(lm._ctx_total[k], cid[sel], 0.0)[:, None]
+        if name == "add_k":
+            assert lm.k is not None
+            out[sel] = (cnt + lm.k) / (total + lm.k * V)
+        else:
+            out[sel] = np.divide(cnt, total, out=np.zeros(cnt.shape), where=total > 0)
+    return out
+
+
+def _score_ids(lm: NGramLM, ids: np.ndarray) -> np.ndarray:
+    """``log2 P(ids[t] | ids[t-order+1 : t])`` for every t, no padding (the first ones use shorter contexts)."""
+    with np.errstate(divide="ignore"):
+        return np.log2(lm._probs_at(np.asarray(ids, dtype=np.int64), 0))
+
+
+# ---------------------------------------------------------------------------------------------- totals
+@dataclass
+class Totals:
+    """Bits per character and perplexity over the characters that both models know."""
+
+    bits_per_char: float
+    perplexity: float
+    n_scored: int
+    n_unknown: int
+
+
+def totals(bits: np.ndarray, skip: np.ndarray | None = None) -> Totals:
+    """Mean surprisal (bits/char) and perplexity ``2 ** bits`` over the positions not in ``skip``."""
+    bits = np.asarray(bits, dtype=float)
+    keep = np.ones(bits.size, bool) if skip is None else ~np.asarray(skip, bool)
+    n = int(keep.sum())
+    if n == 0:
+        return Totals(math.nan, math.nan, 0, int(bits.size))
+    h = float(bits[keep].mean())
+    return Totals(h, float(2.0**h) if h < 1024 else math.inf, n, int(bits.size - n))
+
+
+@dataclass
+class Comparison:
+    """Both models on one text, aligned character by character.
+
+    ``diff = ngram.bits - lstm.bits``: positive where the char-LSTM was less surprised (its longer
+    memory helped), negative where the n-gram model was. ``lstm`` is None when no char-LM is given.
+    """
+
+    text: str
+    ngram: CharScores
+    lstm: CharScores | None
+    unknown: np.ndarray  # unknown to either model: left out of the totals
+    ngram_totals: Totals
+    lstm_totals: Totals | None
+    diff: np.ndarray | None = None
+    roles: list[str] = field(default_factory=list)
+
+    @property
+    def chars(self) -> list[str]:
+        return list(self.text)
+
+
+def compare_text(lm: NGramLM, charlm: Any | None, text: str, context: str = "", top_k: int = 3) -> Comparison:
+    """Score ``text`` with both models (the char-LM may be None) and align the results.
+
+    ``context`` is read by both models before the text (default: the start of a line, see the
+    module docstring). Both surprisal arrays have ``len(text)`` entries.
+    """
+    ng = ngram_scores(lm, text, context or "\n", top_k)
+    ls = charlm_scores(charlm, text, context, top_k) if charlm is not None else None
+    unknown = ng.unknown | (ls.unknown if ls is not None else False)
+    return Comparison(
+        text=text,
+        ngram=ng,
+        lstm=ls,
+        unknown=np.asarray(unknown, bool),
+        ngram_totals=totals(ng.bits, unknown),
+        lstm_totals=totals(ls.bits, unknown) if ls is not None else None,
+        diff=(ng.bits - ls.bits) if ls is not None else None,
+        roles=char_roles(text),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- roles
+#: Character roles of a play text, in display order (what each model needs to predict them).
+ROLES = ("speaker", "line_start", "newline", "closing", "word_start", "word_inside", "space", "punctuation", "other")
+_SPEAKER = re.compile(r"^[A-Z][A-Za-z' .-]{0,40}:$")
+_CLOSERS = {")": "(", "]": "[", "}": "{", "”": "“", "’": "‘", "»": "«"}
+
+
+def char_roles(text: str) -> list[str]:
+    """A role for every character, for the "where does memory help" table.
+
+    * ``speaker``: the characters of a speaker line (``ROMEO:``) -- the play's structure;
+    * ``line_start``: the first character of any other line;
+    * ``newline``: the line break itself (when does a verse line end?);
+    * ``closing``: a closing bracket or quote whose opening one is earlier in the text
+      (``)`` ``]`` ``}`` ``”`` ``’`` ``»``, and a ``"`` that closes an open ``"``);
+    * ``word_start`` / ``word_inside``: letters and digits at the start of a word / after its first letter;
+    * ``space``, ``punctuation``, ``other``.
+    """
+    roles = ["other"] * len(text)
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        speaker = bool(_SPEAKER.match(line))
+        for i in range(pos, end):
+            roles[i] = "speaker" if speaker else ""
+        if end < len(text):
+            roles[end] = "newline"
+        pos = end + 1
+    open_count: dict[str, int] = {}
+    quote_open = False
+    prev = "\n"
+    for i, ch in enumerate(text):
+        if ch in _CLOSERS.values():
+            open_count[ch] = open_count.get(ch, 0) + 1
+        closing = False
+        if ch in _CLOSERS and open_count.get(_CLOSERS[ch], 0) > 0:
+            open_count[_CLOSERS[ch]] -= 1
+            closing = True
+        if ch == '"':
+            closing, quote_open = quote_open, not quote_open
+        if roles[i] == "":
+            if prev == "\n" and ch != "\n":
+                role = "line_start"
+            elif closing:
+                role = "closing"
+            elif ch.isalnum():
+                role = "word_inside" if prev.isalnum() or prev in "'’" else "word_start"
+            elif ch.isspace():
+                role = "space"
+            elif unicodedata.category(ch).startswith("P"):
+                role = "punctuation"
+            else:
+                role = "other"
+            roles[i] = role
+        prev = ch
+    return roles
+
+
+def advantage_by_role(cmp: Comparison) -> list[dict[str, Any]]:
+    """Mean bits/char of each model per character role (unknown characters left out), in :data:`ROLES` order."""
+    if cmp.lstm is None:
+        return []
+    roles = np.array(cmp.roles, dtype=object)
+    out = []
+    for role in ROLES:
+        sel = (roles == role) & ~cmp.unknown
+        n = int(sel.sum())
+        if n == 0:
+            continue
+        ng, ls = float(cmp.ngram.bits[sel].mean()), float(cmp.lstm.bits[sel].mean())
+        out.append({"role": role, "count": n, "ngram_bits": ng, "lstm_bits": ls, "lstm_gain": ng - ls})
+    return out
+
+
+def highlights(cmp: Comparison, k: int = 5, window: int = 24) -> dict[str, list[dict[str, Any]]]:
+    """The ``k`` characters where the char-LSTM gained most over the n-gram (``"lstm"``) and the
+    ``k`` where the n-gram model did (``"ngram"``), with the text before each one."""
+    if cmp.diff is None or len(cmp.text) == 0:
+        return {"lstm": [], "ngram": []}
+    d = np.where(cmp.unknown, 0.0, cmp.diff)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, order in (("lstm", np.argsort(-d, kind="stable")), ("ngram", np.argsort(d, kind="stable"))):
+        rows = []
+        for t in order[:k].tolist():
+            if (d[t] <= 0 and name == "lstm") or (d[t] >= 0 and name == "ngram"):
+                break
+            rows.append({
+                "pos": t,
+                "char": cmp.text[t],
+                "before": cmp.text[max(0, t - window) : t],
+                "ngram_bits": float(cmp.ngram.bits[t]),
+                "lstm_bits": float(cmp.lstm.bits[t]),  # type: ignore[union-attr]
+                "gain": float(abs(d[t])),
+                "role": cmp.roles[t],
+            })
+        out[name] = rows
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- layout
+def strip_layout(text: str, width: int = 64) -> tuple[np.ndarray, np.ndarray, int]:
+    """Where each character goes in a wrapped strip: ``(row, col, n_rows)``.
+
+    A new row starts after every newline (which is drawn as ``↵`` at the end of its line, so the
+    strip keeps the play's line structure) and after ``width`` characters.
+    """
+    T = len(text)
+    row = np.zeros(T, dtype=np.int64)
+    col = np.zeros(T, dtype=np.int64)
+    r = c = 0
+    for i, ch in enumerate(text):
+        if c >= width:
+            r, c = r + 1, 0
+        row[i], col[i] = r, c
+        c += 1
+        if ch == "\n":
+            r, c = r + 1, 0
+    n_rows = (int(row[-1]) + 1) if T else 0
+    return row, col, n_rows
+
+
+# ---------------------------------------------------------------------------------------------- validation
+def ngram_val_bits(lm: NGramLM, val_text: str) -> float:
+    """Bits/char of the n-gram model on the validation text (``cross_entropy``: all characters, from ``<s>``)."""
+    return lm.cross_entropy(val_text)
+
+
+def charlm_val_bits(model: Any, text: str, val_fraction: float | None = None) -> float:
+    """Validation bits/char of a char-LM with the model card's protocol.
+
+    ``text`` is the *whole* corpus; its last ``val_fraction`` (default: the model's own, else 0.1) is
+    cut into ``eval_batch_size`` contiguous streams read ``eval_seq_len`` characters at a time with
+    the hidden state carried (``engine.data.text.eval_chunks``), scored by ``engine.train.trainer.evaluate``
+    in float32 (no autocast).
+    """
+    from engine.data.text import encode_split, eval_chunks
+    from engine.train.trainer import evaluate
+
+    data = (getattr(model, "meta", None) or {}).get("data", {})
+    frac = val_fraction if val_fraction is not None else data.get("val_fraction", 0.1)
+    _, val_ids = encode_split(text, model.vocab, frac)
+    batches = eval_chunks(val_ids, data.get("eval_batch_size", 16), data.get("eval_seq_len", 256))
+    return evaluate(model, batches, amp=False) / LN2
+
+
+def recorded_val_bits(model: Any) -> float | None:
+    """The validation bits/char recorded in a checkpoint (``best_val_loss``, nats/char), if any.
+
+    It was measured at training time with the same protocol as :func:`charlm_val_bits` (possibly in
+    bf16 on a GPU, so it can differ from a CPU measurement in the third decimal).
+    """
+    meta = getattr(model, "meta", None) or {}
+    metrics = meta.get("metrics") or {}
+    for key in ("val_bits_per_char", "bits_per_char"):
+        if isinstance(metrics.get(key), (int, float)):
+            return float(metrics[key])
+    loss = meta.get("best_val_loss")
+    return float(loss) / LN2 if isinstance(loss, (int, float)) and math.isfinite(loss) else None
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+#: A short public-domain passage (Hamlet, Act 3 Scene 1) in the corpus's layout, for when the corpus
+#: is not available.
+BUILTIN_PASSAGE = (
+    "HAMLET:\n"
+    "To be, or not to be, that is the question:\n"
+    "Whether 'tis nobler in the mind to suffer\n"
+    "The slings and arrows of outrageous fortune,\n"
+    "Or to take arms against a sea of troubles,\n"
+    "And by opposing end them? To die: to sleep;\n"
+    "No more; and by a sleep to say we end\n"
+    "The heart-ache and the thousand natural shocks\n"
+    "That flesh is heir to, 'tis a consummation\n"
+    "Devoutly to be wish'd.\n"
+    "\n"
+    "OPHELIA:\n"
+    "Good my lord,\n"
+    "How does your honour for this many a day?\n"
+    "\n"
+    "HAMLET:\n"
+    "I humbly thank you; well, well, well.\n"
+)
+
+
+def passages(text: str, n: int = 12, length: int = 600) -> list[str]:
+    """``n`` passages of about ``length`` characters spread evenly over ``text`` (the validation split).
+
+    Each starts at the beginning of a speech (after a blank line, so the first character really
+    follows a line break, as the models assume) and ends at the end of a line.
+    """
+    out: list[str] = []
+    if not text:
+        return out
+    step = max(len(text) // max(n, 1), 1)
+    for i in range(n):
+        lo = i * step
+        s = text.find("\n\n", lo)
+        s = lo if s < 0 else s + 2
+        e = text.rfind("\n", s, s + length)
+        e = min(s + length, len(text)) if e <= s else e + 1
+        chunk = text[s:e]
+        if chunk.strip() and chunk not in out:
+            out.append(chunk)
+    return out
+
+
+def checkpoint_kind(path: str | Any) -> str | None:
+    """The model kind recorded in a checkpoint folder's config.json (``"charlm"``...), or None."""
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads((Path(path) / "config.json").read_text()).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None

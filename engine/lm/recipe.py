@@ -1,0 +1,113 @@
+"""The char-LM recipe: how a character language model is trained from user-level choices.
+
+The CLI (``python -m engine train charlm``) and the Streamlit "Train" page both call
+:func:`charlm_trainer`, so a run started from either is the same computation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from engine.data.text import CharVocab, RandomWindows, TBPTTStreams, encode_split, eval_chunks
+from engine.lm.model import CharLM, CharLMConfig
+from engine.train.trainer import TrainConfig, Trainer, TrainEvent
+
+__all__ = ["CharLMData", "charlm_trainer", "load_charlm_run"]
+
+
+@dataclass
+class CharLMData:
+    batch_size: int = 64
+    seq_len: int = 128
+    bptt: str = "truncated"  # truncated: carry hidden across chunks | full: independent windows
+    val_fraction: float = 0.1
+    eval_batch_size: int = 16
+    eval_seq_len: int = 256
+
+    def __post_init__(self) -> None:
+        if self.bptt not in ("truncated", "full"):
+            raise ValueError(f"bptt must be 'truncated' or 'full', got {self.bptt!r}")
+
+
+def charlm_trainer(
+    text: str,
+    model_config: dict,
+    data: CharLMData,
+    train: TrainConfig,
+    *,
+    run_dir: str | os.PathLike | None = None,
+    provenance: dict | None = None,
+    listeners: Iterable[Callable[[TrainEvent], None]] = (),
+    device: str | None = None,
+    resume: bool = True,
+    sample_chars: int = 200,
+    rank: int = 0,
+    world_size: int = 1,
+    init_from: str | os.PathLike | None = None,
+) -> Trainer:
+    """Build (or resume) a char-LM training run on ``text``.
+
+    ``model_config`` holds :class:`CharLMConfig` fields except ``vocab_size`` (taken from the text).
+    When ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the vocabulary
+    it was started with.
+
+    ``init_from`` (a checkpoint folder or pretrained name) starts a *new* run from that model's weights
+    and vocabulary instead of a random initialisation, like nanoGPT's ``init_from``: a second training
+    stage with its own schedule, e.g. a warm restart with more dropout. The architecture (cell, layers,
+    sizes) must be the model's; dropout may differ. A run that can be resumed ignores it.
+    """
+    vocab = None
+    init = None
+    if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
+        from engine.train.checkpoint import read_checkpoint
+
+        _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
+        vocab = CharVocab(cfg_json["meta"]["vocab"])
+        model_config = {k: v for k, v in cfg_json["config"].items() if k != "vocab_size"}
+    elif init_from is not None:
+        from engine.train.checkpoint import load_model
+
+        init = load_model(init_from)
+        if not isinstance(init, CharLM):
+            raise ValueError(f"--init-from {init_from}: not a char-LM checkpoint")
+        vocab = init.vocab
+    vocab = vocab or CharVocab.from_text(text)
+    torch.manual_seed(train.seed)  # same initial weights for the same seed
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), **model_config), vocab)
+    if init is not None:
+        fixed = ("cell", "fused", "peephole", "n_layer", "n_hidden", "n_embd")
+        differ = {k: (getattr(init.config, k), getattr(model.config, k)) for k in fixed
+                  if getattr(init.config, k) != getattr(model.config, k)}
+        if differ:
+            raise ValueError(f"--init-from {init_from}: architecture differs (checkpoint, requested): {differ}")
+        model.load_state_dict(init.state_dict())
+    train_ids, val_ids = encode_split(text, vocab, data.val_fraction)
+    if data.bptt == "truncated":
+        batches = TBPTTStreams(train_ids, data.batch_size, data.seq_len, rank, world_size)
+    else:
+        batches = RandomWindows(train_ids, data.batch_size, data.seq_len, train.seed, rank, world_size)
+    val = eval_chunks(val_ids, data.eval_batch_size, data.eval_seq_len)
+
+    def sample(m: CharLM) -> str:
+        from engine.lm.generate import generate_text
+
+        return generate_text(m, prime="", length=sample_chars, temperature=0.8, seed=train.seed).text
+
+    meta = {"data": asdict(data), "provenance": provenance or {},
+            "train_chars": len(train_ids), "val_chars": len(val_ids)}
+    trainer = Trainer(model, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run_dir,
+                      checkpoint_meta=meta, listeners=listeners, device=device)
+    if resume:
+        trainer.resume_if_possible()
+    return trainer
+
+
+def load_charlm_run(run_dir: str | os.PathLike, which: str = "best") -> CharLM:
+    from engine.train.checkpoint import load_model
+
+    return load_model(Path(run_dir) / which)

@@ -1,0 +1,1 @@
+"""Encoder-decoder translation: the model, its training recipe, and BLEU/chrF evaluation."""
