@@ -6,7 +6,8 @@ Translators are found the way the other pages find models: the shipped ones in `
 (:func:`dashboard.components.resources.available_pretrained`, loaded by
 :func:`dashboard.components.resources.get_pretrained`), then this browser session's models and the saved app
 runs (:mod:`dashboard.components.session_models`), keeping the checkpoints whose ``config.json`` says
-``"kind": "translator"``. Whether a translator has attention is read from the same file (``config.attention``), without loading the weights.
+``"kind": "translator"``. Whether a translator has attention is read from the same file
+(``config.attention``), without loading the weights.
 """
 
 from __future__ import annotations
