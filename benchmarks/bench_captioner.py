@@ -32,8 +32,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.captioning.data import load_flickr8k, make_toy_dataset  # noqa: E402
+from engine.captioning.encoder import ENCODERS, CNNEncoder  # noqa: E402
 from engine.captioning.images import load_image  # noqa: E402
-from engine.captioning.model import ENCODERS, Captioner, CaptionerConfig, CNNEncoder, WordVocab  # noqa: E402
+from engine.captioning.model import Captioner, CaptionerConfig  # noqa: E402
+from engine.captioning.vocab import WordVocab  # noqa: E402
 
 
 def image_files(data_dir: str | None, n: int) -> tuple[list[Path], str]:

@@ -9,10 +9,11 @@ Public API::
 
 from engine.data import CharVocab, CorpusNotFoundError, DataError, load_text, split_train_val
 from engine.device import autocast, pick_device, seed_everything
-from engine.lm.generate import generate_text, stream_text
+from engine.lm.generate import PrimeTooLongError, generate_text, stream_text
 from engine.lm.model import CharLM, CharLMConfig
-from engine.nn.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
-from engine.seq2seq.model import Translation, TranslationInputError, Translator, TranslatorConfig
+from engine.nn import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
+from engine.seq2seq.model import Translator, TranslatorConfig
+from engine.seq2seq.text import Translation, TranslationInputError
 from engine.train.checkpoint import (
     CheckpointError,
     list_pretrained,
@@ -33,6 +34,7 @@ __all__ = [
     "DataError",
     "GRUCell",
     "LSTMCell",
+    "PrimeTooLongError",
     "RNNCell",
     "Recurrent",
     "TrainConfig",

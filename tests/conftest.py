@@ -5,6 +5,10 @@ import string
 import pytest
 import torch
 
+# Scripts, not test modules: --doctest-modules (pyproject) would import them, and importing ddp_worker.py trains.
+collect_ignore = ["ddp_worker.py", "pinned/record.py"]
+collect_ignore_glob = ["browser/*.py"]
+
 # Tests run on the CPU with a fixed thread count so results do not depend on the machine.
 os.environ.setdefault("RNN_DEVICE", "cpu")
 torch.set_num_threads(min(2, torch.get_num_threads()))

@@ -4,20 +4,19 @@ import json
 import sys
 from pathlib import Path
 
+from conftest import make_text  # a script run by torchrun: its folder (tests/) is on sys.path
 from safetensors.torch import save_file
 
+from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData, charlm_trainer
 from engine.train.distributed import distributed_context
 from engine.train.trainer import TrainConfig
-
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import make_text  # noqa: E402
 
 out = Path(sys.argv[1])
 with distributed_context("cpu") as (rank, world, device):
     seen = []
     trainer = charlm_trainer(
-        make_text(8000), dict(n_layer=1, n_hidden=16, n_embd=8, dropout=0.1),
+        make_text(8000), CharLMConfig(n_layer=1, n_hidden=16, n_embd=8, dropout=0.1),
         CharLMData(batch_size=2, seq_len=16, eval_batch_size=2, eval_seq_len=32),
         TrainConfig(max_steps=8, eval_every=4, checkpoint_every=4, warmup_steps=1, seed=0),
         run_dir=out / "run", device=device, rank=rank, world_size=world, resume=False)

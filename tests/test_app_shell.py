@@ -11,17 +11,14 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import streamlit.config as st_config
+from streamlit.testing.v1 import AppTest
+
+import dashboard.pages as registry
+from dashboard import i18n
+from dashboard.pages import LECTURE_TOPICS, OVERVIEW_TOPIC, PAGES, PageSpec
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit.config as st_config  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-import dashboard.pages as registry  # noqa: E402
-from dashboard import i18n  # noqa: E402
-from dashboard.pages import LECTURE_TOPICS, OVERVIEW_TOPIC, PAGES, PageSpec  # noqa: E402
 
 APP = ROOT / "streamlit_app.py"
 

@@ -8,18 +8,12 @@ import pytest
 import torch
 
 from engine.captioning.data import FeatureCache, load_flickr8k, make_toy_dataset
-from engine.captioning.model import (
-    ENCODERS,
-    Captioner,
-    CaptionerConfig,
-    CNNEncoder,
-    WordVocab,
-    corpus_bleu,
-    imagenet_classes,
-    tokenize_caption,
-)
+from engine.captioning.encoder import ENCODERS, CNNEncoder, imagenet_classes
+from engine.captioning.model import Captioner, CaptionerConfig
 from engine.captioning.recipe import CaptionerData, captioner_trainer, evaluate_captioner
+from engine.captioning.vocab import WordVocab, tokenize_caption
 from engine.data.corpora import DataError
+from engine.metrics import corpus_bleu
 from engine.train.checkpoint import load_model, load_pretrained, save_checkpoint
 from engine.train.trainer import TrainConfig
 
@@ -35,7 +29,7 @@ def toy(tmp_path_factory):
 
 def small_model(vocab: WordVocab, **kw) -> Captioner:
     torch.manual_seed(0)
-    cfg = dict(vocab_size=len(vocab), encoder="tiny", embed_dim=32, hidden_dim=64, proj_dim=32, att_dim=32,
+    cfg = dict(vocab_size=len(vocab), encoder="tiny", n_embd=32, n_hidden=64, proj_dim=32, attn_dim=32,
                dropout=0.0, max_len=8)
     cfg.update(kw)
     return Captioner(CaptionerConfig(**cfg), vocab)
@@ -95,7 +89,7 @@ def test_forward_shapes_loss_and_state_dict_holds_only_the_decoder(toy):
     assert model((pixels, words_in), targets)[0].shape == logits.shape  # raw pixels go through the CNN
     keys = set(model.state_dict())
     assert not any(k.startswith(("_encoder", "encoder")) for k in keys)
-    assert {"att_feat.weight", "att_hidden.weight", "att_score.weight", "f_beta.weight", "cell.weight_ih"} <= keys
+    assert {"attn.U_a.weight", "attn.W_a.weight", "attn.v_a.weight", "attn.f_beta.weight", "cell.weight_ih"} <= keys
 
 
 def test_teacher_forcing_equals_step_by_step_decoding():
@@ -188,7 +182,7 @@ def test_show_and_tell_variant(toy):
     captions = [toy.captions[i][0] for i in toy.ids("train")]
     vocab = WordVocab.from_captions(captions, min_freq=1)
     model = small_model(vocab, attention=False).eval()
-    assert not any(k.startswith(("att_", "f_beta")) for k in model.state_dict())
+    assert not any(k.startswith("attn.") for k in model.state_dict())
     assert model.cell.input_size == 32  # the image only initialises the LSTM: input is the word alone
     r = model.caption([toy.images[toy.ids("train")[0]]], method="beam", beam_width=2, n_best=2)[0]
     assert r.attention is None and r.gate is None and len(r.n_best) == 2
@@ -216,13 +210,17 @@ def test_corpus_bleu_matches_nltk():
              "a person rides a bicycle down the street"],
             ["Two kids playing in the water", "children splash in a lake", "two children play in a pool",
              "kids swim", "two young children are playing in the water"]]
-    ours = corpus_bleu(hyps, refs)
+    # what evaluate_captioner scores: captions normalised by tokenize_caption, no further tokenisation
+    norm_hyps = [" ".join(tokenize_caption(h)) for h in hyps]
+    norm_refs = [[" ".join(tokenize_caption(r)) for r in rs] for rs in refs]
     for n in range(1, 5):
+        ours = corpus_bleu(norm_hyps, norm_refs, max_order=n, tokenize="none").score / 100.0
         weights = tuple([1.0 / n] * n)
         expected = nltk_bleu.corpus_bleu([[tokenize_caption(r) for r in rs] for rs in refs],
                                          [tokenize_caption(h) for h in hyps], weights=weights)
-        assert math.isclose(ours[f"bleu{n}"], expected, abs_tol=1e-4), (n, ours, expected)
-    assert corpus_bleu(["the same words"], [["The same words ."]])["bleu1"] == pytest.approx(1.0)
+        assert math.isclose(ours, expected, abs_tol=1e-4), (n, ours, expected)
+    same = corpus_bleu(["the same words"], [["the same words"]], max_order=1, tokenize="none")
+    assert same.score == pytest.approx(100.0)
 
 
 # ---------------------------------------------------------------------------------------------- real encoder
@@ -285,7 +283,7 @@ def test_feature_cache_build_resume_and_refusal(tmp_path):
 def test_recipe_trains_resumes_and_scores_bleu(tmp_path):
     toy = make_toy_dataset(tmp_path / "img", n_train=8, n_dev=4, n_test=4)
     cache = FeatureCache.build(tmp_path / "feats", {i: toy.images[i] for i in toy.ids()}, "tiny", progress=False)
-    model_cfg = dict(embed_dim=16, hidden_dim=32, proj_dim=16, att_dim=16, dropout=0.0)
+    model_cfg = CaptionerConfig(n_embd=16, n_hidden=32, proj_dim=16, attn_dim=16, dropout=0.0)  # encoder: the cache's
     data = CaptionerData(batch_size=8, min_word_freq=1, val_pairs=10, eval_batch_size=5, scheduled_sampling=0.2)
     train = TrainConfig(max_steps=4, eval_every=2, checkpoint_every=2, warmup_steps=1)
     trainer = captioner_trainer(toy, cache, model_cfg, data, train, run_dir=tmp_path / "run")
@@ -317,3 +315,27 @@ def test_flickr8k_splits_and_references():
     assert all(len(ds.captions[i]) == 5 for i in ds.ids("test"))
     assert "2258277193_586949ec62.jpg.1" not in ds.captions  # the duplicate entry without an image
     assert all(ds.images[i].is_file() for i in ds.ids("test")[:20])
+
+
+def test_shipped_config_with_the_old_field_names_loads_unchanged(tmp_path):
+    """pretrained/captioner-flickr8k/config.json says embed_dim/hidden_dim/att_dim (the names before n_embd,
+    n_hidden, attn_dim): read through CaptionerConfig.LEGACY_NAMES, the file itself never rewritten."""
+    import json
+
+    from engine.train.checkpoint import PRETRAINED_DIR, config_from_dict
+
+    raw = json.loads((PRETRAINED_DIR / "captioner-flickr8k" / "config.json").read_text())["config"]
+    assert {"embed_dim", "hidden_dim", "att_dim"} <= set(raw) and "n_embd" not in raw
+    config = config_from_dict(CaptionerConfig, raw)
+    assert (config.n_embd, config.n_hidden, config.attn_dim) == (raw["embed_dim"], raw["hidden_dim"], raw["att_dim"])
+    model = load_pretrained("captioner-flickr8k", device="cpu")
+    assert model.config == config
+    assert model.embed.weight.shape == (raw["vocab_size"], raw["embed_dim"])
+    assert model.head.weight.shape == (raw["vocab_size"], raw["hidden_dim"])
+    # what this version writes uses the new names, and reads back the same
+    again = load_model(save_checkpoint(tmp_path / "ck", model))
+    written = json.loads((tmp_path / "ck" / "config.json").read_text())["config"]
+    assert {"n_embd", "n_hidden", "attn_dim"} <= set(written) and "embed_dim" not in written
+    assert again.config == config
+    with pytest.raises(TypeError):  # an unknown name is still an error, not silently dropped
+        config_from_dict(CaptionerConfig, {**raw, "colour": 1})

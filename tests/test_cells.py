@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from engine.nn.cells import GRUCell, LSTMCell, Recurrent, RNNCell, make_rnn
+from engine.nn import GRUCell, LSTMCell, Recurrent, RNNCell, lstm_pointwise, make_rnn
 
 D, H, B, T = 5, 7, 3, 6
 TORCH_CLASSES = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -160,6 +160,45 @@ def test_cells_match_torch_cells() -> None:
     mine.load_torch_params(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
     for a, b in zip(mine(x, (h, c)), ref(x, (h, c)), strict=True):
         torch.testing.assert_close(a, b, **TOL)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_lstm_pointwise_equals_torch_lstm_cell(dtype: torch.dtype) -> None:
+    """The one written-out copy of the gate equations is torch's LSTM cell, to 1e-6."""
+    gen = torch.Generator().manual_seed(7)
+    ref = nn.LSTMCell(D, H, dtype=dtype)
+    x, h, c = (3 * torch.randn(B, n, dtype=dtype, generator=gen) for n in (D, H, H))  # wide range: gates not ½
+    pre = x @ ref.weight_ih.T + ref.bias_ih + h @ ref.weight_hh.T + ref.bias_hh  # (B, 4H)
+    h1, c1 = lstm_pointwise(pre, c)
+    w = (ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
+    for want_h, want_c in (ref(x, (h, c)), torch.lstm_cell(x, (h, c), *w)):
+        torch.testing.assert_close(h1, want_h, atol=1e-6, rtol=0)
+        torch.testing.assert_close(c1, want_c, atol=1e-6, rtol=0)
+    # unbatched (4H,) pre-activations work the same way
+    h_u, c_u = lstm_pointwise(pre[1], c[1])
+    torch.testing.assert_close(h_u, h1[1], atol=1e-6, rtol=0)
+    torch.testing.assert_close(c_u, c1[1], atol=1e-6, rtol=0)
+
+
+def test_lstm_pointwise_gates_and_output_peephole() -> None:
+    gen = torch.Generator().manual_seed(8)
+    pre = 2 * torch.randn(B, 4 * H, dtype=torch.float64, generator=gen)
+    c_prev = torch.randn(B, H, dtype=torch.float64, generator=gen)
+    p_o = torch.randn(H, dtype=torch.float64, generator=gen)
+    a_i, a_f, a_g, a_o = pre.split(H, dim=1)
+    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)
+    o = torch.sigmoid(a_o + p_o * c)  # the output gate's peephole reads the NEW cell state
+    h_t, c_t, gates = lstm_pointwise(pre, c_prev, p_o, return_gates=True)
+    torch.testing.assert_close(c_t, c)
+    torch.testing.assert_close(h_t, o * torch.tanh(c))
+    torch.testing.assert_close(gates["o"], o)
+    torch.testing.assert_close(gates["f"], torch.sigmoid(a_f))
+    torch.testing.assert_close(gates["g"], torch.tanh(a_g))
+    assert gates["c"] is c_t
+    # without p_o the output gate is σ(a_o): a different h, the same c
+    h_plain, c_plain = lstm_pointwise(pre, c_prev)
+    torch.testing.assert_close(c_plain, c)
+    assert not torch.allclose(h_plain, h_t)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -146,6 +146,27 @@ def test_packed_weights_follow_training_and_need_exact_fp16(tiny_text):
     assert _PACKED[model][1] is None
 
 
+@pytest.mark.skipif("fbgemm" not in torch.backends.quantized.supported_engines, reason="needs fbgemm (x86)")
+def test_shipped_model_fast_step_equals_forward():
+    """The shipped model (fp16 weights) generates through the packed step: same logits and state as forward."""
+    from engine.lm.model import _PACKED
+    from engine.train.checkpoint import list_pretrained, load_pretrained
+
+    if "charlm-shakespeare" not in list_pretrained():
+        pytest.skip("pretrained/charlm-shakespeare not shipped")
+    model = load_pretrained("charlm-shakespeare", device="cpu")
+    idx = model.vocab.tensor("ROMEO: But soft, what light")[None]  # (1, T)
+    full, _, (h_full, c_full) = model(idx)  # nn.LSTM over the whole sequence: the reference
+    hidden, outs = None, []
+    for t in range(idx.size(1)):
+        logits, hidden = model.step(idx[:, t], hidden)
+        outs.append(logits)
+    assert _PACKED[model][1] is not None, "the packed path was not taken"
+    torch.testing.assert_close(torch.stack(outs, 1), full, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(hidden[0], h_full, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(hidden[1], c_full, atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("cell,fused", [("lstm", True), ("gru", True), ("lstm", False), ("rnn", False)])
 def test_weight_drop_is_dropconnect_on_W_in_training_only(tiny_text, cell, fused):
     """Training uses F.dropout(W) with one mask per batch; evaluation uses W itself; gradients reach W."""

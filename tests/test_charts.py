@@ -82,6 +82,9 @@ def test_char_frequency_and_helpers():
     fig = charts.char_frequency_figure([(" ", 10), ("e", 7), ("\n", 3)])
     assert list(fig.data[0].x) == ["␣", "e", "⏎"] and list(fig.data[0].y) == [10, 7, 3]
     assert charts.display_char("x") == "x" and charts.display_char("\t") == "⇥"
+    from engine.lm import compare
+
+    assert charts.display_char is compare.display_char, "one visible symbol per character in the whole lab"
     assert charts.smooth([2.0, 2.0, 2.0]) == pytest.approx([2.0, 2.0, 2.0])  # bias-corrected: no ramp from 0
     assert charts.smooth([]) == []
 

@@ -1,7 +1,10 @@
 """The command line: --help everywhere, --dry-run for every model kind, train → generate → eval."""
 
+import argparse
+import dataclasses
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +13,7 @@ import pytest
 import torch
 
 from engine.cli import build_parser, main
+from engine.cli.common import configs_from_args
 
 ROOT = Path(__file__).resolve().parent.parent
 # every `python -m engine train <kind>` gets a dry-run test
@@ -22,31 +26,154 @@ def run_cli(*args, env_extra=None):
                            timeout=300, cwd=ROOT)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["train", "charlm", "--help"],
-                                  ["train", "ngram", "--help"], ["generate", "--help"], ["eval", "--help"],
-                                  ["train", "translator", "--help"], ["translate", "--help"],
-                                  ["eval-translator", "--help"]])
-def test_help(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        build_parser().parse_args(argv)
-    assert exc.value.code == 0
-    assert "usage" in capsys.readouterr().out
+def _commands(parser=None, path=()):
+    """Every (sub)command's parser: ``{("train", "charlm"): parser, ...}``."""
+    parser = parser or build_parser()
+    found = {path: parser}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.update(_commands(sub, path + (name,)))
+    return found
 
 
-def test_every_flag_has_help():
-    parser = build_parser()
+def test_every_command_has_help_and_runs_a_function(capsys):
+    commands = _commands()
+    assert {"train charlm", "train ngram", "train translator", "train captioner", "generate", "eval", "export",
+            "translate", "eval-translator", "caption", "eval-captioner"} <= {" ".join(p) for p in commands}
+    for path, parser in commands.items():
+        for action in parser._actions:
+            if action.option_strings and action.dest != "help":
+                assert action.help, f"{' '.join(path)} {action.option_strings} has no help text"
+        with pytest.raises(SystemExit) as exc:
+            build_parser().parse_args([*path, "--help"])
+        assert exc.value.code == 0 and "usage" in capsys.readouterr().out
+        if path and path != ("train",):  # a leaf command: one registration style, set_defaults(func=cmd_...)
+            assert callable(parser.get_default("func")), path
 
-    def walk(p):
-        for action in p._actions:
-            if action.dest != "help" and not action.option_strings == []:
-                assert action.help, f"{action.option_strings} has no help text"
-            if hasattr(action, "choices") and isinstance(action.choices, dict):
-                for sub in action.choices.values():
-                    walk(sub)
 
-    walk(parser)
+# ----------------------------------------------------------------------------- flags from the config dataclasses
+def _presets(kind):
+    from engine.captioning.presets import PRESETS as CAPTIONER
+    from engine.lm.presets import PRESETS as CHARLM
+    from engine.seq2seq.presets import PRESETS as TRANSLATOR
+
+    return {"charlm": CHARLM, "translator": TRANSLATOR, "captioner": CAPTIONER}[kind]
 
 
+def _settings(argv):
+    args = build_parser().parse_args(argv)
+    return configs_from_args(args, _presets(argv[1]))
+
+
+DERIVED = {"vocab_size", "src_lang", "tgt_lang"}  # model fields the recipe fills in from the data: no flag
+
+
+def _other_value(f, value):
+    """A valid value different from ``value`` for field ``f``, and how to write it on the command line."""
+    if isinstance(value, bool):
+        return (not value), [f"--{'no-' if value else ''}{f.name.replace('_', '-')}"]
+    if "choices" in f.metadata:
+        other = next(c for c in f.metadata["choices"] if c != value)
+    elif isinstance(value, tuple):
+        other = tuple(v / 2 for v in value)
+    elif isinstance(value, int):
+        other = value * 2 or 3
+    elif isinstance(value, float):
+        other = value / 2 or 0.25
+    else:
+        other = value + "-x"
+    return other, [f"--{f.name.replace('_', '-')}", *map(str, other if isinstance(other, tuple) else [other])]
+
+
+@pytest.mark.parametrize("kind", ["charlm", "translator", "captioner"])
+def test_every_config_field_is_a_flag_with_the_dataclass_default(kind):
+    """One declaration per setting: each field of the model/data/train dataclasses is a flag of `train <kind>`,
+    its default is the command's default preset, its help the field's metadata, and giving it changes that field."""
+    parser = _commands()[("train", kind)]
+    defaults = _presets(kind)["default"].configs()
+    assert _settings(["train", kind]) == defaults  # no flags: exactly the default preset
+    help_text = " ".join(parser.format_help().split())
+    for config in defaults:
+        for f in dataclasses.fields(config):
+            if f.name in DERIVED and config is defaults[0]:  # the model's; TranslatorData.vocab_size is a setting
+                assert all(a.dest != f"{type(config).__name__}.{f.name}" for a in parser._actions), f.name
+                continue
+            flag = f"--{f.name.replace('_', '-')}"
+            action = parser._option_string_actions.get(flag)
+            assert action is not None, f"{type(config).__name__}.{f.name} has no flag {flag}"
+            assert " ".join(f.metadata["help"].split()) in " ".join(action.help.split()), flag
+            value = getattr(config, f.name)
+            shown = (flag if value else f"--no-{flag[2:]}") if isinstance(value, bool) else (
+                " ".join(map(str, value)) if isinstance(value, tuple) else str(value))
+            assert f"(default: {shown})" in " ".join(action.help.split()), (flag, action.help)
+            assert flag in help_text
+            other, argv = _other_value(f, value)
+            if f.name == "peephole":  # peephole connections need the from-scratch cells
+                argv = [*argv, "--no-fused"]
+            changed = next(c for c in _settings(["train", kind, *argv]) if type(c) is type(config))
+            assert getattr(changed, f.name) == other, (flag, argv)
+            assert dataclasses.replace(changed, **{f.name: value}) == dataclasses.replace(
+                config, **{k: getattr(changed, k) for k in ("fused",) if f.name == "peephole"}), flag
+
+
+@pytest.mark.parametrize("kind, old, new", [
+    ("charlm", "--layers 1 --hidden 16 --embd 8 --from-scratch --peephole --no-amp",
+     "--n-layer 1 --n-hidden 16 --n-embd 8 --no-fused --peephole --no-amp"),
+    ("translator", "--embd 64 --unidirectional --no-tie --no-input-feed --attn-dim 32",
+     "--n-embd 64 --no-bidirectional --no-tie-embeddings --no-input-feed --attn-dim 32"),
+    ("captioner", "--embd 64 --hidden 128 --att-dim 32 --proj 0 --no-attention --no-gate",
+     "--n-embd 64 --n-hidden 128 --attn-dim 32 --proj-dim 0 --no-attention --no-gate"),
+    ("captioner", "--embed-dim 64 --hidden-dim 128 --att-dim 32", "--n-embd 64 --n-hidden 128 --attn-dim 32"),
+])
+def test_old_flag_spellings_still_work(kind, old, new):
+    before = _settings(["train", kind, *old.split()])
+    assert before == _settings(["train", kind, *new.split()])
+    assert before != _settings(["train", kind])
+
+
+@pytest.mark.parametrize("name", ["charlm-shakespeare", "translator-en-fr", "translator-en-fr-noattn",
+                                  "captioner-flickr8k"])
+def test_shipped_models_recorded_commands_give_their_settings(name):
+    """The training command recorded in each shipped config.json, parsed today, names the settings it trained:
+    old flag spellings and the defaults of that time included (the captioner's command gives no model flag)."""
+    from engine.train.checkpoint import config_from_dict, model_class
+
+    recorded = json.loads((ROOT / "pretrained" / name / "config.json").read_text())
+    argv = shlex.split(recorded["meta"]["provenance"]["command"].removeprefix("python -m engine "))
+    model, data, train = _settings(argv)
+    cls = model_class(recorded["kind"]).config_class
+    assert dataclasses.replace(model, vocab_size=recorded["config"]["vocab_size"],
+                               **{k: recorded["config"][k] for k in DERIVED - {"vocab_size"} if k in recorded["config"]}
+                               ) == config_from_dict(cls, recorded["config"])
+    assert dataclasses.asdict(data) == recorded["meta"]["data"]
+    now = dataclasses.asdict(train)
+    assert {k: now[k] for k in recorded["meta"]["train_config"]} == {
+        k: tuple(v) if isinstance(v, list) else v for k, v in recorded["meta"]["train_config"].items()}
+
+
+def test_presets_and_dry_run():
+    """--preset starts from named settings; flags given as well change single fields; --dry-run is the tiny preset."""
+    from engine.lm.presets import PRESETS
+
+    recorded = json.loads((ROOT / "pretrained" / "charlm-shakespeare" / "config.json").read_text())
+    model, data, train = _settings(["train", "charlm", "--preset", "shakespeare-card"])
+    assert dataclasses.asdict(model) == {**recorded["config"], "vocab_size": None}
+    assert dataclasses.asdict(data) == recorded["meta"]["data"]
+    assert dataclasses.asdict(train) == {**recorded["meta"]["train_config"], "betas": (0.9, 0.99)}
+    model, _, train = _settings(["train", "charlm", "--preset", "shakespeare-card", "--n-hidden", "256"])
+    assert (model.n_hidden, model.dropout, train.max_steps) == (256, 0.3, 6000)
+    model, data, train = _settings(["train", "charlm", "--dry-run", "--n-hidden", "48", "--keep-every", "2"])
+    tiny = PRESETS["tiny"]
+    assert model == dataclasses.replace(tiny.model, n_hidden=48) and data == tiny.data
+    assert train == dataclasses.replace(tiny.train, keep_every=2)
+    with pytest.raises(ValueError, match="--dry-run"):
+        _settings(["train", "charlm", "--dry-run", "--preset", "default"])
+    with pytest.raises(ValueError, match="peephole"):  # the dataclass's own checks run on the parsed settings
+        _settings(["train", "charlm", "--peephole"])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", MODEL_KINDS)
 def test_dry_run_then_generate_and_eval(kind, tmp_path):
     run = tmp_path / "run"
@@ -121,6 +248,7 @@ def _ngram_after_dry_run(run: Path, stderr: str) -> None:
     assert NGramLM.load(run / "model.npz").order == 3
 
 
+@pytest.mark.slow
 def test_resume_by_running_again(tmp_path, tiny_text):
     corpus = tmp_path / "play.txt"
     corpus.write_text(tiny_text)
@@ -228,32 +356,6 @@ def test_keep_every_snapshots_then_average_them(tmp_path):
         from engine.train.trainer import TrainConfig
 
         TrainConfig(keep_every=-1)
-
-
-def test_sigterm_saves_and_resumes(tmp_path, tiny_text):
-    """`kill` during training: the run stops after the current step, writes last/, and resumes from there."""
-    import signal
-    import time
-
-    corpus = tmp_path / "play.txt"
-    corpus.write_text(tiny_text)
-    run = tmp_path / "r"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "engine", "train", "charlm", "--corpus", str(corpus), "--run-dir", str(run),
-            "--layers", "1", "--hidden", "16", "--embd", "8", "--batch-size", "4", "--seq-len", "16",
-            "--max-steps", "100000", "--eval-every", "100000", "--checkpoint-every", "100000"]
-    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    deadline = time.time() + 120
-    while not (run / "metrics.jsonl").exists() or "step" not in (run / "metrics.jsonl").read_text():
-        assert time.time() < deadline and proc.poll() is None
-        time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err[-2000:]
-    from engine.train.checkpoint import read_checkpoint
-
-    _, _, state = read_checkpoint(run / "last", with_trainer=True)
-    assert state["step"] >= 1
 
 
 def test_charlm_commands_reject_other_model_kinds(tmp_path, capsys):

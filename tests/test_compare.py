@@ -122,8 +122,8 @@ def test_unknown_characters_are_flagged_and_finite(lm, charlm):
     assert np.all(np.isfinite(cmp.ngram.bits)) and np.all(np.isfinite(cmp.lstm.bits))
     assert cmp.ngram_totals.n_unknown == 4 and cmp.ngram_totals.n_scored == len(sample) - 4
     assert cmp.ngram_totals.bits_per_char == pytest.approx(cmp.ngram.bits[~cmp.unknown].mean())
-    assert compare.display_char("\u200d") == "\ufffd" and compare.display_char("\n") == "↵"
-    assert compare.display_char("🐈") == "🐈"
+    assert compare.display_char("\u200d") == "\ufffd" and compare.display_char("\n") == "⏎"
+    assert compare.display_char(" ") == "␣" and compare.display_char("🐈") == "🐈"
 
 
 # ---------------------------------------------------------------------------------------------- n-gram side
@@ -148,12 +148,13 @@ def test_next_distributions_match_distribution(text, smoothing):
         m = NGramLM.fit_text(text, 4, smoothing, uniform_base=uniform_base)
         sample = "\nBORIS:\nso 🐈 we go.\n"
         ids = m.encode(sample)
-        d = compare.next_distributions(m, ids, np.arange(len(ids)))
-        assert d.shape == (len(sample), m.vocab_size)
-        for p in range(len(sample)):
+        d = m.next_distributions(sample, np.arange(len(ids) + 1))
+        assert d.shape == (len(sample) + 1, m.vocab_size)
+        for p in range(len(sample) + 1):
             np.testing.assert_allclose(d[p], m.distribution(sample[max(0, p - 3) : p]), rtol=1e-12, atol=1e-300)
         with np.errstate(divide="ignore"):
-            np.testing.assert_allclose(np.log2(d[np.arange(len(ids)), ids]), compare._score_ids(m, ids), rtol=1e-12)
+            np.testing.assert_allclose(np.log2(d[np.arange(len(ids)), ids]), m.score_sequence(sample, bos=False),
+                                       rtol=1e-12)
 
 
 def test_compare_text_alignment_and_totals(lm, charlm, text):

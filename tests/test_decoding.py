@@ -19,9 +19,9 @@ from engine.decoding import (
     generate,
     index_state,
     iter_generate,
+    iter_text,
     length_penalty_factor,
     sample_next,
-    stream_text,
 )
 
 EOS = 0
@@ -294,13 +294,13 @@ def test_record_top_probabilities_after_temperature_before_truncation():
     )
 
 
-def test_iter_generate_stream_text_and_collect():
+def test_iter_generate_iter_text_and_collect():
     table = torch.full((5, 5), 0.01)
     table[1, 2] = table[2, 3] = table[3, 4] = table[4, EOS] = 1.0
     itos = {0: "</s>", 1: "<s>", 2: "h", 3: "i", 4: "!"}
     steps: list[StepResult] = []
     it = iter_generate(markov_step(table), torch.tensor([1]), None, DecodeConfig(max_len=10), eos_id=EOS)
-    text = "".join(stream_text(it, itos.__getitem__, eos_id=EOS, record=steps))
+    text = "".join(iter_text(it, itos.__getitem__, eos_id=EOS, record=steps))
     assert text == "hi!"
     assert len(steps) == 4
     res = collect_steps(steps)

@@ -1,7 +1,7 @@
 """engine.captioning.images.load_image: every kind of upload becomes an upright RGB image or a clear ImageError."""
 
 import io
-import os
+import random
 import struct
 import zlib
 
@@ -167,7 +167,16 @@ def test_pixel_limit_is_configurable():
     assert MAX_IMAGE_PIXELS >= 24_000_000  # a 24 MP phone photo is fine
 
 
-@pytest.mark.parametrize("data", [os.urandom(2048), b"hello, I am a text file\n" * 10, b"%PDF-1.4\n%...", b"\x89PNG"])
+# Fixed bytes and readable ids: under pytest-xdist every worker must collect the same test ids.
+_NOT_IMAGES = {
+    "random-bytes": random.Random(0).randbytes(2048),
+    "text": b"hello, I am a text file\n" * 10,
+    "pdf": b"%PDF-1.4\n%...",
+    "png-magic-only": b"\x89PNG",
+}
+
+
+@pytest.mark.parametrize("data", list(_NOT_IMAGES.values()), ids=list(_NOT_IMAGES))
 def test_not_an_image(data):
     with pytest.raises(ImageError, match="not an image|not a readable image|truncated"):
         load_image(data)

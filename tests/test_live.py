@@ -1,14 +1,17 @@
 """Background training runs for the app: start, pause, stop, reopen from disk, resume, limits."""
 
+import threading
 import time
+from dataclasses import replace
 
 import pytest
 
+from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData
 from engine.train.live import ACTIVE, Limits, LiveRun, RunLimitError, list_runs
 from engine.train.trainer import TrainConfig
 
-MODEL = dict(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
+MODEL = CharLMConfig(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
 
 
@@ -52,12 +55,31 @@ def test_run_lifecycle_and_reopen(tiny_text, tmp_path):
 
 def test_limits(tiny_text, tmp_path):
     with pytest.raises(RunLimitError, match="parameters"):
-        LiveRun.create(tiny_text, "t", dict(MODEL, n_hidden=512, n_layer=3), DATA, TrainConfig(), root=tmp_path,
+        LiveRun.create(tiny_text, "t", replace(MODEL, n_hidden=512, n_layer=3), DATA, TrainConfig(), root=tmp_path,
                        limits=Limits(max_params=100_000))
     with pytest.raises(RunLimitError, match="steps"):
         LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(max_steps=10**6), root=tmp_path)
     with pytest.raises(RunLimitError, match="characters"):
         LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(), root=tmp_path, limits=Limits(max_corpus_chars=10))
+
+
+def test_memory_limit(tiny_text, tmp_path):
+    from engine.lm.memory import estimate_run_memory
+
+    # issue 15: LSTM 1 x 768, batch 128 x 256, full BPTT: within the parameter cap, about 2.4 GB to train
+    big = replace(MODEL, n_hidden=768)
+    data = CharLMData(batch_size=128, seq_len=256, bptt="full")
+    need = estimate_run_memory(len(set(tiny_text)) + 1, big, data)  # + the unknown symbol
+    assert need > 2_000_000_000 > 600_000_000 == Limits().max_run_bytes
+    with pytest.raises(RunLimitError, match=rf"about {need / 1e6:,.0f} MB of memory; this host allows 600 MB per "
+                                            r"run \(use a smaller batch size"):
+        LiveRun.create(tiny_text, "t", big, data, TrainConfig(), root=tmp_path)
+    # the same model on a small batch fits; a lower limit refuses even that
+    small = CharLMData(batch_size=4, seq_len=16)
+    LiveRun.create(tiny_text, "t", big, small, TrainConfig(), root=tmp_path)
+    with pytest.raises(RunLimitError, match="MB of memory"):
+        LiveRun.create(tiny_text, "t", big, small, TrainConfig(), root=tmp_path, limits=Limits(max_run_bytes=10**6))
+    assert len(list_runs(tmp_path)) == 1  # refused runs leave no folder
 
 
 def test_concurrent_run_cap(tiny_text, tmp_path):
@@ -71,6 +93,59 @@ def test_concurrent_run_cap(tiny_text, tmp_path):
             b.start(limits=Limits(max_concurrent_runs=1))
     finally:
         a.stop(wait=30)
+    ACTIVE.clear()
+
+
+def test_simultaneous_starts_take_at_most_the_cap(tiny_text, tmp_path):
+    # issue 15: four sessions clicking "Start training" together got four runs past a cap of two
+    ACTIVE.clear()
+    limits = Limits(max_concurrent_runs=2)
+    slow = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
+    runs = [LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path) for _ in range(5)]
+    barrier = threading.Barrier(len(runs))
+    outcome: dict[str, str] = {}
+
+    def click(run):
+        barrier.wait()  # every start() at once
+        try:
+            run.start(limits=limits)
+            outcome[run.id] = "started"
+        except RunLimitError:
+            outcome[run.id] = "refused"
+
+    clicks = [threading.Thread(target=click, args=(run,)) for run in runs]
+    try:
+        for t in clicks:
+            t.start()
+        for t in clicks:
+            t.join(60)
+        started = sorted(i for i, o in outcome.items() if o == "started")
+        assert len(outcome) == 5 and len(started) == limits.max_concurrent_runs
+        assert sorted(ACTIVE) == started
+    finally:
+        for run in runs:
+            run.stop(wait=30)
+    assert not ACTIVE  # stopped runs give their slots back
+    ACTIVE.clear()
+
+
+def test_a_run_is_not_started_twice_and_a_failed_start_gives_its_slot_back(tiny_text, tmp_path):
+    ACTIVE.clear()
+    one = Limits(max_concurrent_runs=1)
+    slow = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
+    broken = LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path)
+    broken.info["model"] = dict(broken.info["model"], n_hidden=0)  # building its model fails
+    with pytest.raises(ValueError, match="n_hidden"):
+        broken.start(limits=one)
+    assert not ACTIVE and not broken.is_alive
+    run = LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path)
+    try:
+        run.start(limits=one)  # the broken run's slot was released
+        thread, trainer = run.thread, run.trainer
+        run.start(limits=one)  # a second click on the same run: nothing happens, no RunLimitError
+        assert run.thread is thread and run.trainer is trainer and list(ACTIVE) == [run.id]
+    finally:
+        run.stop(wait=30)
     ACTIVE.clear()
 
 

@@ -391,6 +391,26 @@ def test_word_and_generic_tokens() -> None:
     assert isinstance(ids.generate(5, seed=1), list)
 
 
+@pytest.mark.parametrize("smoothing", ["kneser_ney", "witten_bell", "stupid_backoff", "add_k", "mle"])
+def test_next_distributions_for_words_and_generic_tokens(smoothing: str) -> None:
+    """All positions at once (the vectorised path) give exactly the one-context ``distribution`` rows."""
+    text = "the cat sat on the mat . the dog sat on the cat .\nthe mat sat ."
+    lm = NGramLM.fit_text(text, 3, smoothing, tokens="word")
+    query = "the dog sat on the hat ."  # "hat" is <unk>
+    toks = lm.tokenize(query)
+    d = lm.next_distributions(query, range(len(toks) + 1))
+    assert d.shape == (len(toks) + 1, lm.vocab_size)
+    for p in range(len(toks) + 1):
+        np.testing.assert_array_equal(d[p], lm.distribution(toks[max(0, p - 2) : p]))
+    ids = lm.encode(query)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(np.log2(d[np.arange(len(toks)), ids]), lm.score_sequence(query, bos=False))
+    generic = NGramLM(2, smoothing).fit([[5, 7, 5, 7, 9], [7, 9]])
+    np.testing.assert_array_equal(generic.next_distributions([7, 5])[1], generic.distribution([7]))
+    with pytest.raises(ValueError, match="positions"):
+        lm.next_distributions("the cat", [3])
+
+
 def test_generate_is_reproducible() -> None:
     lm = NGramLM.fit_text("the quick brown fox jumps over the lazy dog. " * 3, 4, "kneser_ney")
     a, b = lm.generate(80, seed=123), lm.generate(80, seed=123)
@@ -479,16 +499,6 @@ def test_order_ten_and_large_vocabulary() -> None:
     assert lm.prob(text[20], text[11:20]) > 0.5  # WB: α = c/(c(h•) + N1+(h•)) = 1/2 for a single continuation
     assert lm.distribution(text[:9]).sum() == pytest.approx(1.0, abs=TOL)
     assert lm.cross_entropy(text[:500]) < 1.0
-
-
-def test_docstring_examples() -> None:
-    import doctest
-
-    import engine.ngram
-    import engine.ngram.model
-
-    for module in (engine.ngram, engine.ngram.model):
-        assert doctest.testmod(module).failed == 0
 
 
 @pytest.mark.data

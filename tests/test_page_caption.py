@@ -10,27 +10,24 @@ from __future__ import annotations
 import importlib.util
 import io
 import struct
-import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 import torch
 from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from dashboard.components import captioning
+from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint
+from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.captioning.model import Captioner, CaptionerConfig
+from engine.captioning.vocab import WordVocab
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard import i18n  # noqa: E402
-from dashboard.components import captioning  # noqa: E402
-from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint  # noqa: E402
-from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image  # noqa: E402
-from engine.captioning.model import Captioner, CaptionerConfig, WordVocab  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "caption_image.py"
 P = "page.caption_image."
@@ -62,7 +59,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def tiny_captioner(**kw) -> Captioner:
     torch.manual_seed(0)
     vocab = WordVocab.from_captions(CAPTIONS, min_freq=1)
-    cfg = dict(vocab_size=len(vocab), encoder="tiny", embed_dim=16, hidden_dim=32, proj_dim=16, att_dim=16,
+    cfg = dict(vocab_size=len(vocab), encoder="tiny", n_embd=16, n_hidden=32, proj_dim=16, attn_dim=16,
                dropout=0.0, max_len=6)
     cfg.update(kw)
     return Captioner(CaptionerConfig(**cfg), vocab).eval()

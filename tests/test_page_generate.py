@@ -4,21 +4,17 @@ runs), every decoding method, the next-character view, unknown prime characters,
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
+
+import engine.lm.generate
+from dashboard import i18n
+from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-import engine.lm.generate  # noqa: E402
-from dashboard import i18n  # noqa: E402
-from engine import CharLM, CharLMConfig, CharVocab, save_checkpoint  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "generate_text.py"
 P = "page.generate_text."
@@ -211,3 +207,16 @@ def test_the_repository_pretrained_folder_works(monkeypatch: pytest.MonkeyPatch)
         assert at.selectbox[0].value == "pretrained:charlm-shakespeare"
     else:
         assert i18n.t(P + "no_models", lang="en") in [e.value for e in at.info]
+
+
+def test_a_prime_longer_than_the_cap_is_cut_with_a_message(checkpoint: Path) -> None:
+    from engine.lm.generate import MAX_PRIME_CHARS
+
+    at = _page(checkpoint)
+    assert at.text_area(key="generate.prime").proto.max_chars == MAX_PRIME_CHARS  # the browser stops typing there
+    assert not at.warning
+    long = "ANNA: the king is dead.\n" * (MAX_PRIME_CHARS // 24 + 100)  # a pasted 22,000-character text
+    _generate(at, "greedy", prime=long, length=5)
+    gen = _result(at)
+    assert gen.prime == long[:MAX_PRIME_CHARS] and len(gen.text) == 5  # cut, not refused
+    assert [w.value for w in at.warning] == [i18n.t(P + "prime_at_cap", lang="en", max=f"{MAX_PRIME_CHARS:,}")]

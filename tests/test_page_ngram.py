@@ -7,23 +7,19 @@ finds (corpus or not, char-LSTM or not) is decided here and not by the machine's
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+import streamlit as st
 import torch
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from dashboard.pages import PAGES
+from engine.ngram import pretrained as shipped
+from tests.conftest import make_text
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard import i18n  # noqa: E402
-from dashboard.pages import PAGES  # noqa: E402
-from engine.ngram import pretrained as shipped  # noqa: E402
-from tests.conftest import make_text  # noqa: E402
 
 APP = ROOT / "streamlit_app.py"
 PAGE = next(spec for spec in PAGES if spec.slug == "ngram_vs_rnn")
@@ -146,11 +142,12 @@ def test_page_without_any_ngram_says_how_to_build_it(isolated: Path, monkeypatch
 # ---------------------------------------------------------------------------------------------- with data
 def test_page_with_corpus_and_trained_lstm(isolated: Path) -> None:
     text = _tiny_corpus(isolated)
-    _tiny_run(isolated, text)
+    run = _tiny_run(isolated, text)
     at = _page()
     _ok(at)
     lstm = at.selectbox(key="ngram_vs_rnn.lstm")
-    assert lstm.value == "run:20260101-000000-tiny01"
+    assert lstm.value == f"path:{run / 'best'}"
+    assert lstm.options == [i18n.t(P + "lstm_run", id=run.name, lang="en")]
     # the strip, the per-role bars, the validation curves and the coverage chart
     assert len(_charts(at)) >= 4
     labels = [m.label for m in at.metric]

@@ -8,20 +8,16 @@ Runs go to a temporary RNN_RUNS_DIR; the named corpora are made unavailable so t
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from engine.train.live import ACTIVE, LiveRun, runs_root
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard import i18n  # noqa: E402
-from engine.train.live import ACTIVE, LiveRun  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "train_char_lstm.py"
 APP = ROOT / "streamlit_app.py"
@@ -83,7 +79,9 @@ def _tiny_setup(at: AppTest, text: str, max_steps: int = 30, every: int = 10) ->
 
 
 def _current(at: AppTest) -> LiveRun:
-    return ACTIVE[at.session_state["train.current_run"]]
+    """The session's run: the live object while this process trains it, else read from its folder (a tiny run
+    can finish, and leave ACTIVE, before the test looks)."""
+    return LiveRun.open(runs_root() / at.session_state["train.current_run"])
 
 
 def _plotly_specs(at: AppTest) -> list[dict]:
@@ -232,6 +230,31 @@ def test_text_too_short_for_the_batch_disables_start() -> None:
     assert at.button(key="train.start").disabled
 
 
+def test_memory_estimate_is_shown_and_a_run_over_the_limit_cannot_start(tiny_text: str) -> None:
+    from engine.train.live import LIMITS
+
+    at = _tiny_setup(_page(), tiny_text)
+    memory = {m.label: m for m in at.metric}[i18n.t(P + "memory", lang="en")]
+    cap = f"{LIMITS.max_run_bytes / 1e6:,.0f}"
+    assert memory.value.endswith(" MB") and 0 < float(memory.value[:-3].replace(",", "")) < 10  # a tiny run
+    assert cap in memory.proto.help and f"{cap} MB" in _texts(at)  # the limit, next to the settings
+    assert not at.button(key="train.start").disabled
+
+    # issue 15: LSTM 1 x 768, batch 128 x 256, full BPTT fits the parameter cap but needs about 2.4 GB
+    at.select_slider(key="train.hidden").set_value(768)
+    at.select_slider(key="train.batch").set_value(128)
+    at.select_slider(key="train.seq_len").set_value(256)
+    at.radio(key="train.bptt").set_value("full")
+    at.run()
+    _ok(at)
+    value = {m.label: m.value for m in at.metric}[i18n.t(P + "memory", lang="en")]
+    mb = value.removesuffix(" MB")
+    assert float(mb.replace(",", "")) > 2000  # about 2.4 GB (1.7 GB resident, measured)
+    assert [e.value for e in at.error] == [i18n.t(P + "too_much_memory", lang="en", mb=mb, cap=cap)]
+    assert at.button(key="train.start").disabled
+    assert not ACTIVE
+
+
 def test_korean_page_renders_and_trains(tiny_text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # AppTest formats option labels in the test thread (outside the script run), where i18n uses its
     # fallback language: make it Korean too, so the translated labels match.
@@ -256,3 +279,41 @@ def test_page_is_registered_and_opens_from_the_app() -> None:
     at.switch_page(str(PAGE)).run()
     _ok(at)
     assert at.title[0].value.endswith(i18n.t(P + "title", lang="ko"))
+
+
+def test_widgets_start_at_the_page_default_preset(runs_dir: Path) -> None:
+    """The page's defaults are one named preset (engine/lm/presets.py), not literals of its own: the widgets
+    show it, and a run started without touching them trains exactly its settings."""
+    from dataclasses import asdict
+
+    from engine.lm.presets import PRESETS
+
+    p = PRESETS["page-default"]
+    at = _page()
+    _ok(at)
+    shown = {"cell": at.selectbox(key="train.cell").value, "layers": at.select_slider(key="train.layers").value,
+             "hidden": at.select_slider(key="train.hidden").value, "embd": at.select_slider(key="train.embd").value,
+             "dropout": at.slider(key="train.dropout").value, "seq_len": at.select_slider(key="train.seq_len").value,
+             "batch": at.select_slider(key="train.batch").value, "lr": at.select_slider(key="train.lr").value,
+             "clip": at.select_slider(key="train.clip").value, "bptt": at.radio(key="train.bptt").value,
+             "max_steps": at.number_input(key="train.max_steps").value,
+             "eval_every": at.number_input(key="train.eval_every").value,
+             "sample_every": at.number_input(key="train.sample_every").value}
+    assert shown == {"cell": p.model.cell, "layers": p.model.n_layer, "hidden": p.model.n_hidden,
+                     "embd": p.model.n_embd, "dropout": p.model.dropout, "seq_len": p.data.seq_len,
+                     "batch": p.data.batch_size, "lr": p.train.lr, "clip": p.train.grad_clip, "bptt": p.data.bptt,
+                     "max_steps": p.train.max_steps, "eval_every": p.train.eval_every,
+                     "sample_every": p.train.sample_every}
+    assert at.radio(key="train.impl").value == ("fused" if p.model.fused else "scratch")
+
+    at.radio(key="train.source").set_value("paste").run()
+    at.text_area(key="train.paste").input("to be or not to be, that is the question\n" * 150).run()
+    at.button(key="train.start").click().run()
+    _ok(at)
+    run = _current(at)
+    run.stop(wait=60)
+    info = json.loads((run.run_dir / "run.json").read_text())  # the JSON format of run.json: plain dicts
+    assert info["model"] == {k: v for k, v in asdict(p.model).items() if k != "vocab_size"}
+    assert info["data"] == asdict(p.data)
+    assert info["train"] == {**asdict(p.train), "betas": list(p.train.betas)}
+    assert run.model_config == p.model

@@ -7,26 +7,23 @@ from __future__ import annotations
 import json
 import pickle
 import random
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from dashboard.components import charts_translate
+from dashboard.components import translation as tx
+from engine.cli.translator import DRY_RUN_PAIRS
+from engine.data.parallel import SubwordTokenizer
+from engine.seq2seq.evaluate import recorded_scores, score_corpus
+from engine.seq2seq.model import Translator, TranslatorConfig
+from engine.seq2seq.text import Note
+from engine.train.checkpoint import save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from dashboard import i18n  # noqa: E402
-from dashboard.components import charts_translate  # noqa: E402
-from dashboard.components import translation as tx  # noqa: E402
-from engine.cli.translator import DRY_RUN_PAIRS  # noqa: E402
-from engine.data.parallel import SubwordTokenizer  # noqa: E402
-from engine.seq2seq.evaluate import recorded_scores, score_corpus  # noqa: E402
-from engine.seq2seq.model import Note, Translator, TranslatorConfig  # noqa: E402
-from engine.train.checkpoint import save_checkpoint  # noqa: E402
 
 PAGE = ROOT / "dashboard" / "pages" / "translate.py"
 P = "page.translate."

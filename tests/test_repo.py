@@ -27,6 +27,7 @@ def test_readme_app_command_installs_requirements():
     assert "pip install -r requirements.txt" in app_cmd and "streamlit_app.py" in app_cmd
 
 
+@pytest.mark.slow  # a fresh interpreter per snippet, loading shipped models
 @pytest.mark.parametrize("block", re.findall(r"```python\n(.*?)```", README, re.S))
 def test_readme_python_snippets_run(block, tmp_path):
     if "load_pretrained(" in block:

@@ -3,6 +3,7 @@
 import json
 import math
 import threading
+from dataclasses import replace
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ from engine.lm.recipe import CharLMData, charlm_trainer
 from engine.train.checkpoint import load_model, read_checkpoint
 from engine.train.trainer import Batch, TrainConfig, Trainer, evaluate
 
-SMALL = dict(cell="lstm", n_layer=2, n_hidden=24, n_embd=8, dropout=0.1)
+SMALL = CharLMConfig(cell="lstm", n_layer=2, n_hidden=24, n_embd=8, dropout=0.1)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
 
 
@@ -198,7 +199,7 @@ def test_init_from_starts_a_new_run_from_a_checkpoint(tiny_text, tmp_path):
     """Stage 2 of a training recipe: the weights and vocabulary of a checkpoint, a new schedule and dropout."""
     first = charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4, eval_every=2), run_dir=tmp_path / "s1")
     first.fit()
-    stage2 = dict(SMALL, dropout=0.3)
+    stage2 = replace(SMALL, dropout=0.3)
     second = charlm_trainer(tiny_text + "\nnew chars: @#", stage2, DATA, cfg(max_steps=2), run_dir=tmp_path / "s2",
                             init_from=tmp_path / "s1" / "last")
     assert second.step == 0 and second.model.config.dropout == 0.3
@@ -206,7 +207,7 @@ def test_init_from_starts_a_new_run_from_a_checkpoint(tiny_text, tmp_path):
     for (name, a), b in zip(first.model.state_dict().items(), second.model.state_dict().values()):
         assert torch.equal(a, b), name
     with pytest.raises(ValueError, match="architecture differs"):
-        charlm_trainer(tiny_text, dict(SMALL, n_hidden=SMALL["n_hidden"] * 2), DATA, cfg(), run_dir=tmp_path / "s3",
+        charlm_trainer(tiny_text, replace(SMALL, n_hidden=SMALL.n_hidden * 2), DATA, cfg(), run_dir=tmp_path / "s3",
                        init_from=tmp_path / "s1" / "last")
 
 
@@ -221,3 +222,66 @@ def test_resume_with_a_changed_config_warns(tiny_text, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4), run_dir=run)  # same config: no warning
+
+
+@pytest.mark.slow
+def test_sigterm_saves_and_resumes(tmp_path, tiny_text, capsys):
+    """`kill` during `engine train charlm`: the run stops after the current step and writes last/; the same
+    command resumes from there, and its losses are those of an uninterrupted run with the same seed."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from engine.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    corpus = tmp_path / "play.txt"
+    corpus.write_text(tiny_text)
+    # A constant schedule, so the learning rate does not depend on --max-steps (the stop step is not known ahead).
+    args = ["train", "charlm", "--corpus", str(corpus), "--layers", "1", "--hidden", "16", "--embd", "8",
+            "--batch-size", "4", "--seq-len", "16", "--schedule", "constant", "--warmup-steps", "3",
+            "--eval-every", "100000", "--checkpoint-every", "100000", "--seed", "3"]
+
+    def step_losses(run_dir: Path) -> dict[int, float]:
+        events = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+        return {e["step"]: e["loss"] for e in events if e["kind"] == "step"}
+
+    # The killed run is a process of its own (the same thread count as this one: identical arithmetic).
+    run = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    proc = subprocess.Popen([sys.executable, "-m", "engine", *args, "--run-dir", str(run), "--max-steps", "100000"],
+                            env=env, cwd=root, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() or '"step"' not in (run / "metrics.jsonl").read_text():
+        assert time.time() < deadline and proc.poll() is None, "training did not start"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-2000:]
+    assert "SIGTERM" in err
+    stopped_at = read_checkpoint(run / "last", with_trainer=True)[2]["step"]
+    assert 1 <= stopped_at < 100000 and max(step_losses(run)) == stopped_at
+
+    # Resume with the same command (a shorter --max-steps) and compare with a run never interrupted; both here,
+    # in this process, restoring the signal handlers the command installs.
+    end = stopped_at + 6
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        capsys.readouterr()
+        with pytest.warns(UserWarning, match=f"max_steps 100000 -> {end}"):  # the only change, said out loud
+            assert main([*args, "--run-dir", str(run), "--max-steps", str(end)]) == 0
+        assert f"resuming at step {stopped_at}" in capsys.readouterr().err
+        assert main([*args, "--run-dir", str(tmp_path / "whole"), "--max-steps", str(end)]) == 0
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+
+    got, want = step_losses(run), step_losses(tmp_path / "whole")
+    assert sorted(got) == sorted(want) == list(range(1, end + 1))
+    assert [got[s] for s in want] == pytest.approx([want[s] for s in want], rel=1e-6, abs=1e-7)
+    a, b = load_model(run / "last"), load_model(tmp_path / "whole" / "last")
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+        torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6, msg=name)

@@ -21,13 +21,8 @@ from engine.data.parallel import (
 )
 from engine.nn.attention import Attention
 from engine.seq2seq.evaluate import bucket_of, score_corpus
-from engine.seq2seq.model import (
-    Translation,
-    TranslationInputError,
-    Translator,
-    TranslatorConfig,
-    TranslatorError,
-)
+from engine.seq2seq.model import Translator, TranslatorConfig, TranslatorError
+from engine.seq2seq.text import Translation, TranslationInputError
 from engine.train.checkpoint import CheckpointError, archive_checkpoint, load_pretrained, save_checkpoint
 
 
@@ -118,7 +113,8 @@ def test_attention_weights_sum_to_one_and_ignore_padding(score):
     att = Attention(score, 16, 16, 8)
     mem = torch.randn(2, 5, 16)
     mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
-    ctx, a = att(torch.randn(2, 3, 16), att.keys(mem), mem, mask)
+    ctx, a, beta = att(torch.randn(2, 3, 16), att.keys(mem), mem, mask)
+    assert beta is None  # no gate: the context is the weighted average itself
     assert ctx.shape == (2, 3, 16) and torch.allclose(a.sum(-1), torch.ones(2, 3)) and (a[0, :, 3:] == 0).all()
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from engine.lm.chars import display_char  # one visible symbol per character, everywhere in the lab
+
 __all__ = [
     "COLORS",
     "CandidateLabels",
@@ -51,15 +53,6 @@ COLORS = {
 }
 _RUN_COLORS = ("#4263EB", "#E8590C", "#2B8A3E", "#AE3EC9", "#1098AD", "#F08C00", "#C2255C", "#5C940D")
 _HEIGHT = 340
-
-# How invisible or ambiguous characters are shown on axes and in text.
-_VISIBLE = {"\n": "⏎", " ": "␣", "\t": "⇥", "\r": "␍", "\ufffd": "�"}
-
-
-def display_char(ch: str) -> str:
-    """A visible stand-in for whitespace characters (newline ⏎, space ␣, tab ⇥); others unchanged."""
-    return _VISIBLE.get(ch, ch)
-
 
 def smooth(values: Sequence[float], alpha: float = 0.1) -> list[float]:
     """Exponential moving average (bias-corrected, so the first points are not pulled toward 0)."""

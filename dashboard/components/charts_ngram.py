@@ -68,7 +68,7 @@ def _fmt_bits(b: float) -> str:
 
 def _char_label(ch: str) -> str:
     shown = display_char(ch)
-    return {"↵": "'↵' (newline)", " ": "' ' (space)"}.get(shown, f"'{_html(shown)}'")
+    return {"⏎": "'⏎' (newline)", "␣": "'␣' (space)"}.get(shown, f"'{_html(shown)}'")
 
 
 def _html(text: str) -> str:
@@ -83,10 +83,8 @@ def _top_text(scores: CharScores, t: int) -> str:
 
 
 def _alt(c: str) -> str:
-    """An alternative character in a hover list: a space must stay visible there."""
-    if c in ("<s>", "</s>"):
-        return _html(c)
-    return "␣" if c == " " else _html(display_char(c))
+    """An alternative character in a hover list (``display_char``: a space stays visible as ␣)."""
+    return _html(display_char(c))
 
 
 _UNKNOWN_Z, _DIFF_ZERO, _Z_MAX = 15.0, 26.0, 32.0

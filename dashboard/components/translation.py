@@ -2,24 +2,21 @@
 input split into lines, the sentences to show attention for, the engine's notes in the UI language,
 and the evaluation results the models carry.
 
-Translators are found the way the other pages find models: the shipped ones in ``pretrained/``
-(:func:`dashboard.components.resources.available_pretrained`, loaded by
-:func:`dashboard.components.resources.get_pretrained`), then this browser session's models and the saved app
-runs (:mod:`dashboard.components.session_models`), keeping the checkpoints whose ``config.json`` says
-``"kind": "translator"``. Whether a translator has attention is read from the same file
-(``config.attention``), without loading the weights.
+Translators are found the way the other pages find models (:mod:`dashboard.components.model_picker`):
+the shipped ones in ``pretrained/``, then this browser session's models and the saved app runs, keeping
+the checkpoints whose ``config.json`` says ``"kind": "translator"``. Whether a translator has attention
+is read from the same file (``config.attention``), without loading the weights.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dashboard.components.resources import available_pretrained, get_pretrained
-from dashboard.components.session_models import load_checkpoint_model, saved_run_models, session_models
+from dashboard.components.model_picker import ModelOption, model_options
 from dashboard.i18n import t
 
 __all__ = [
@@ -31,7 +28,6 @@ __all__ = [
     "SentenceView",
     "TranslatorOption",
     "eval_commands",
-    "load_translator",
     "model_scores",
     "note_text",
     "sentence_views",
@@ -50,13 +46,9 @@ MAX_TEXT_CHARS = 5000
 
 
 @dataclass(frozen=True)
-class TranslatorOption:
-    """One translator the page can use (nothing loaded yet)."""
+class TranslatorOption(ModelOption):
+    """One translator the page can use (nothing loaded yet): a model option and its attention."""
 
-    key: str  # widget value: "pretrained:<name>" or "path:<checkpoint folder>"
-    source: str  # "pretrained" | "session" | "saved"
-    name: str  # pretrained name or run id
-    path: str  # checkpoint folder
     attention: str  # "none" | "dot" | "general" | "additive"
 
     @property
@@ -78,37 +70,12 @@ def _translator_config(folder: Path) -> dict | None:
 def translator_options() -> list[TranslatorOption]:
     """Every translator the page can offer: shipped ones first (``translator-en-fr`` and
     ``translator-en-fr-noattn`` ahead of the others), then this session's and saved app runs."""
-    from engine.train import checkpoint
-
     options: list[TranslatorOption] = []
-    names = sorted(available_pretrained(), key=lambda n: (n not in (ATTENTION_MODEL, FIXED_MODEL), n))
-    for name in names:
-        folder = checkpoint.PRETRAINED_DIR / name
-        cfg = _translator_config(folder)
+    for opt in model_options("translator", first=(ATTENTION_MODEL, FIXED_MODEL)):
+        cfg = _translator_config(Path(opt.path))
         if cfg is not None:
-            options.append(TranslatorOption(f"pretrained:{name}", "pretrained", name, str(folder),
-                                            str(cfg.get("attention", "general"))))
-    seen = {o.key for o in options}
-    runs = [("session", e) for e in reversed(session_models())] + [("saved", e) for e in saved_run_models()]
-    for source, entry in runs:
-        key = f"path:{entry['path']}"
-        cfg = _translator_config(Path(entry["path"]))
-        if key in seen or cfg is None:
-            continue
-        seen.add(key)
-        options.append(TranslatorOption(key, source, entry["id"], entry["path"], str(cfg.get("attention", "general"))))
+            options.append(TranslatorOption(**asdict(opt), attention=str(cfg.get("attention", "general"))))
     return options
-
-
-def load_translator(option: TranslatorOption) -> Any:
-    """The translator of ``option``, eval mode and frozen, from the shared caches.
-
-    Raises :class:`engine.train.checkpoint.CheckpointError` (a ``ValueError``) for a folder that is not a
-    checkpoint, ``ValueError`` for a shipped name that disappeared.
-    """
-    if option.source == "pretrained":
-        return get_pretrained(option.name)
-    return load_checkpoint_model(option.path)
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -134,7 +101,7 @@ def split_input(text: str) -> tuple[list[str], list[PageNote]]:
 
 
 def note_text(note: Any) -> str:
-    """A note in the UI language: the engine's :class:`engine.seq2seq.model.Note` or a :class:`PageNote`.
+    """A note in the UI language: the engine's :class:`engine.seq2seq.text.Note` or a :class:`PageNote`.
 
     A note the page does not know (a plain string) is shown as the engine wrote it.
     """
@@ -158,11 +125,11 @@ class SentenceView:
     source_pieces: list[str]
     pieces: list[str]
     attention: list[list[float]] | None  # (len(pieces), len(source_pieces))
-    n_best: list  # engine.seq2seq.model.Candidate
+    n_best: list  # engine.seq2seq.text.Candidate
 
 
 def sentence_views(results: Sequence[Any]) -> list[SentenceView]:
-    """The sentences of ``results`` (:class:`engine.seq2seq.model.Translation`, one per input line) that
+    """The sentences of ``results`` (:class:`engine.seq2seq.text.Translation`, one per input line) that
     were translated, in order: a line split into sentences gives one view per sentence."""
     views = []
     for line, r in enumerate(results):

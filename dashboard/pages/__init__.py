@@ -1,6 +1,6 @@
 """The page registry: the one list of dashboard pages, and the lecture topics they belong to.
 
-Adding a page is one line in :data:`PAGES` plus its strings in ``dashboard/i18n.py``::
+Adding a page is one line in :data:`PAGES` plus its strings in ``dashboard/locales/<slug>.toml``::
 
     PageSpec("dashboard/pages/train_char_lstm.py", "page.train_char_lstm.title", "🏋️", "lstm",
              "page.train_char_lstm.teaches"),

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import math
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from dashboard.components import captioning
-from dashboard.components.resources import available_pretrained, get_pretrained
-from dashboard.components.session_models import load_checkpoint_model, saved_run_models, session_models
+from dashboard.components.model_picker import (
+    ModelOption,
+    load_option,
+    model_options,
+    option_version,
+    pick_model,
+    source_labels,
+)
 from dashboard.i18n import t
 from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
 from engine.train.checkpoint import CheckpointError
@@ -52,31 +57,15 @@ def _plain(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- models
-def _model_options() -> dict[str, str]:
-    """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>`` of every captioner found."""
-    from engine.lm.compare import checkpoint_kind
-
-    options: dict[str, str] = {}
-    for name in sorted(available_pretrained(KIND), key=lambda n: n != DEFAULT_MODEL):
-        options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
-    for entry, label in [*((e, "model_session") for e in reversed(session_models())),
-                         *((e, "model_saved") for e in saved_run_models())]:
-        if checkpoint_kind(entry["path"]) == KIND:
-            options.setdefault(f"path:{entry['path']}", _t(label, run=entry["id"]))
-    return options
+_label = source_labels(_P)  # "model_pretrained", "model_session", "model_saved"
 
 
-def _load(choice: str) -> tuple[Any, str]:
+def _load(opt: ModelOption) -> tuple[Any, str]:
     """(model, cache key); the key changes when a run's checkpoint is rewritten."""
-    import engine.train.checkpoint as ck
-
-    kind, _, value = choice.partition(":")
-    folder = ck.PRETRAINED_DIR / value if kind == "pretrained" else Path(value)
-    key = f"{choice}@{(folder / 'model.safetensors').stat().st_mtime}"
-    with st.spinner(t("resources.loading_model", name=value if kind == "pretrained" else folder.parent.name)):
-        model = get_pretrained(value) if kind == "pretrained" else load_checkpoint_model(value)
+    key = option_version(opt)
+    model = load_option(opt)
     if not hasattr(model, "caption"):
-        raise CheckpointError(f"{value} is not an image captioner")
+        raise CheckpointError(f"{opt.name if opt.source == 'pretrained' else opt.path} is not an image captioner")
     with st.spinner(_t("loading_encoder", encoder=model.config.encoder)):
         _ = model.encoder  # builds the shared frozen CNN once, under a spinner (an assignment: no st magic)
     return model, key
@@ -224,17 +213,14 @@ def _show_attention(result: Any, picture: Any) -> None:
 def render() -> None:
     st.title(f"🖼️ {_t('title')}")
     st.caption(_t("teaches"))
-    options = _model_options()
+    options = model_options(KIND, first=(DEFAULT_MODEL,))
     if not options:
         st.warning(_t("no_model"), icon=":material/image_not_supported:")
         st.code(HOW_TO, language="bash")
         return
-    model_key = K + "model"
-    if st.session_state.get(model_key) not in options:
-        st.session_state[model_key] = next(iter(options))
-    choice = st.selectbox(_t("model"), list(options), format_func=options.__getitem__, key=model_key)
+    opt = pick_model(options, _t("model"), key=K + "model", format_label=_label)
     try:
-        model, cache_key = _load(choice)
+        model, cache_key = _load(opt)
     except (CheckpointError, ValueError, OSError, ImportError, RuntimeError) as exc:
         st.error(_t("model_failed", message=str(exc)), icon=":material/error:")
         return

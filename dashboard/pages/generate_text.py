@@ -14,11 +14,9 @@ import html
 import streamlit as st
 
 from dashboard.components import charts
-from dashboard.components.resources import available_pretrained, get_pretrained
-from dashboard.components.session_models import load_checkpoint_model, saved_run_models, session_models
+from dashboard.components.model_picker import load_option, model_options, pick_model, source_labels
 from dashboard.i18n import t
-from engine.lm.compare import checkpoint_kind
-from engine.lm.generate import CharGeneration, generate_text, generation_from_steps, stream_text
+from engine.lm.generate import MAX_PRIME_CHARS, CharGeneration, generate_text, generation_from_steps, stream_text
 from engine.metrics import nats_to_bits
 from engine.train.checkpoint import CheckpointError
 
@@ -38,24 +36,7 @@ def _t(key: str, **fmt: object) -> str:
 
 
 # ---------------------------------------------------------------------------------------- models
-def _model_options() -> dict[str, str]:
-    """Choice key -> label: ``pretrained:<name>`` and ``path:<checkpoint folder>``, session models first."""
-    options: dict[str, str] = {}
-    for name in available_pretrained("charlm"):  # not the shipped translators, captioner, n-grams
-        options[f"pretrained:{name}"] = _t("model_pretrained", name=name)
-    for entry, label in [*((e, "model_session") for e in reversed(session_models())),
-                         *((e, "model_saved") for e in saved_run_models())]:
-        if checkpoint_kind(entry["path"]) == "charlm":
-            options.setdefault(f"path:{entry['path']}", _t(label, run=entry["id"]))
-    return options
-
-
-def _load(choice: str):
-    kind, _, value = choice.partition(":")
-    if kind == "pretrained":
-        with st.spinner(t("resources.loading_model", name=value)):
-            return get_pretrained(value)
-    return load_checkpoint_model(value)
+_label = source_labels(_P)  # "model_pretrained", "model_session", "model_saved"
 
 
 def _model_caption(model) -> str:
@@ -72,7 +53,9 @@ def _model_caption(model) -> str:
 def _settings(vocab_size: int) -> dict:
     c1, c2, c3 = st.columns([3, 1, 1])
     prime = c1.text_area(_t("prime"), key="generate.prime", height=80, placeholder=_t("prime_placeholder"),
-                         help=_t("prime_help"))
+                         help=_t("prime_help"), max_chars=MAX_PRIME_CHARS)  # longer is cut (the engine refuses it)
+    if len(prime) >= MAX_PRIME_CHARS:
+        c1.warning(_t("prime_at_cap", max=f"{MAX_PRIME_CHARS:,}"), icon=":material/content_cut:")
     length = c2.number_input(_t("length"), 1, MAX_LENGTH, 300, 50, key="generate.length",
                              help=_t("length_help", max=MAX_LENGTH))
     seed = c3.number_input(_t("seed"), 0, 2**31 - 1, 0, 1, key="generate.seed", help=_t("seed_help"))
@@ -195,15 +178,13 @@ def _next_char_view(gen: CharGeneration) -> None:
 def render() -> None:
     st.title(f"✍️ {_t('title')}")
     st.caption(_t("teaches"))
-    options = _model_options()
+    options = model_options("charlm")  # not the shipped translators, captioner, n-grams
     if not options:
         st.info(_t("no_models"), icon=":material/model_training:")
         return
-    if st.session_state.get(MODEL_KEY) not in options:
-        st.session_state[MODEL_KEY] = next(iter(options))
-    choice = st.selectbox(_t("model"), list(options), format_func=options.__getitem__, key=MODEL_KEY)
+    opt = pick_model(options, _t("model"), key=MODEL_KEY, format_label=_label)
     try:
-        model = _load(choice)
+        model = load_option(opt)
     except (CheckpointError, ValueError, OSError) as exc:
         st.error(_t("model_failed", message=str(exc)))
         return
@@ -213,7 +194,7 @@ def render() -> None:
     clicked = st.button(_t("generate"), type="primary", icon=":material/auto_awesome:", key="generate.go")
     out = st.empty()
     if clicked:
-        _generate(model, settings, options[choice], out)
+        _generate(model, settings, _label(opt), out)
     result = st.session_state.get(RESULT_KEY)
     if result is None:
         st.caption(_t("no_output"))

@@ -8,13 +8,12 @@ and :mod:`engine.ngram.pretrained` (the shipped counts and their validation swee
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from dashboard.components import charts_ngram as charts
-from dashboard.components.resources import available_pretrained, get_pretrained
+from dashboard.components.model_picker import ModelOption, load_option, model_options, option_version, pick_model
 from dashboard.i18n import t
 from engine.lm import compare
 from engine.ngram.model import MAX_ORDER
@@ -138,32 +137,14 @@ def _samples(order: int, preset: str, ckey: str, model_key: str, temperature: fl
 
 
 # ---------------------------------------------------------------------------------------------- char-LSTM
-def charlm_options() -> list[dict[str, str]]:
-    """The char-LMs this page can use: shipped ones first, then this session's and saved app runs."""
-    from dashboard.components.session_models import saved_run_models, session_models
-
-    opts = []
-    for name in available_pretrained("charlm"):
-        opts.append({"key": f"pretrained:{name}", "label": tr("lstm_pretrained", name=name), "name": name})
-    seen = set()
-    for entry in [*reversed(session_models()), *saved_run_models()]:
-        if entry["id"] in seen or compare.checkpoint_kind(entry["path"]) != "charlm":
-            continue
-        seen.add(entry["id"])
-        opts.append({"key": f"run:{entry['id']}", "label": tr("lstm_run", id=entry["id"]), "path": entry["path"]})
-    return opts
+def lstm_label(opt: ModelOption) -> str:
+    """A char-LM's name in the picker: shipped, or a run of the app (this session's or saved)."""
+    return tr("lstm_pretrained", name=opt.name) if opt.source == "pretrained" else tr("lstm_run", id=opt.name)
 
 
-def load_charlm(opt: dict[str, str]) -> tuple[Any, str]:
+def load_charlm(opt: ModelOption) -> tuple[Any, str]:
     """(model, cache key) for an option; the key changes when a run's best checkpoint is rewritten."""
-    if "name" in opt:
-        with st.spinner(t("resources.loading_model", name=opt["name"])):
-            return get_pretrained(opt["name"]), opt["key"]
-    from dashboard.components.session_models import load_checkpoint_model
-
-    mtime = (Path(opt["path"]) / "model.safetensors").stat().st_mtime
-    with st.spinner(t("resources.loading_model", name=opt["label"])):
-        return load_checkpoint_model(opt["path"]), f"{opt['key']}@{mtime}"
+    return load_option(opt), option_version(opt)
 
 
 def lstm_corpus(model: Any) -> str | None:
@@ -286,7 +267,7 @@ def roles_section(cmp: compare.Comparison) -> None:
                 st.caption(tr("no_wins"))
             lines = []
             for h in hl[side]:
-                before = h["before"].replace("\n", "↵")[-24:]
+                before = h["before"].replace("\n", "⏎")[-24:]
                 char = compare.display_char(h["char"])
                 lines.append("- " + tr("win_row", before=before.replace("`", "'"), char=char.replace("`", "'"),
                                        ng=f"{h['ngram_bits']:.1f}", ls=f"{h['lstm_bits']:.1f}",
@@ -369,19 +350,14 @@ def render() -> None:
     base = shipped_base()
     metrics = shipped_metrics() if base is not None else None
     ckey = corpus_key()
-    lstm_opts = charlm_options()
+    lstm_opts = model_options("charlm")  # shipped first, then this session's and saved app runs
 
     # --- model choices
     top = st.columns([2, 2, 2])
     max_order = MAX_ORDER if c is not None else (base.order if base is not None else 0)
     with top[0]:
-        opt = None
-        if lstm_opts:
-            labels = {o["key"]: o["label"] for o in lstm_opts}
-            choice = st.selectbox(tr("lstm_label"), list(labels), format_func=labels.__getitem__, key=K + "lstm")
-            opt = next(o for o in lstm_opts if o["key"] == choice)
-        else:
-            st.selectbox(tr("lstm_label"), [tr("lstm_none_short")], disabled=True, key=K + "lstm_none")
+        opt = pick_model(lstm_opts, tr("lstm_label"), key=K + "lstm", format_label=lstm_label,
+                         none_text=tr("lstm_none_short"), none_key=K + "lstm_none")
     if max_order == 0:
         status_panel(c, base, lstm_opts, None)
         st.error(tr("ngram_missing"), icon=":material/error:")
@@ -402,7 +378,7 @@ def render() -> None:
         try:
             charlm, model_key = load_charlm(opt)
         except Exception as exc:  # a broken or half-written checkpoint must not take the page down
-            lstm_error = tr("lstm_load_error", name=opt["label"], error=str(exc))
+            lstm_error = tr("lstm_load_error", name=lstm_label(opt), error=str(exc))
     status_panel(c, base, lstm_opts, lstm_error)
     if charlm is not None:
         cfg = charlm.config
@@ -424,7 +400,7 @@ def render() -> None:
         st.warning(tr("unknown_chars", chars=" ".join(compare.display_char(ch) for ch in chars)),
                    icon=":material/help:")
 
-    strips_section(cmp, preset, opt["label"] if opt else "")
+    strips_section(cmp, preset, lstm_label(opt) if opt else "")
 
     # --- validation numbers
     sweep_rows = {r["order"]: r for r in ((metrics or {}).get("sweep") or {}).get(preset, [])}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -25,10 +26,21 @@ from dashboard.i18n import STRINGS, t
 from engine.data import CORPORA, TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
 from engine.data.corpora import ENV_DATA_DIR, decode_text
 from engine.data.text import CharVocab, corpus_stats, split_train_val
-from engine.lm.recipe import CharLMData
+from engine.lm.model import CELLS, CharLMConfig
+from engine.lm.presets import PRESETS
+from engine.lm.recipe import BPTT, CharLMData
 from engine.metrics import nats_to_bits, params_per_char, perplexity, uniform_entropy, unigram_entropy
 from engine.train.checkpoint import archive_checkpoint
-from engine.train.live import ACTIVE, LIMITS, LiveRun, RunLimitError, check_text_fits, estimate_params, runs_root
+from engine.train.live import (
+    ACTIVE,
+    LIMITS,
+    LiveRun,
+    RunLimitError,
+    check_text_fits,
+    estimate_params,
+    estimate_run_memory,
+    runs_root,
+)
 from engine.train.trainer import TrainConfig
 
 _P = "page.train_char_lstm."
@@ -44,8 +56,7 @@ QUERY_KEY = "run"  # ?run=<id>
 
 REFRESH_S = 1.5
 RESUMABLE = ("interrupted", "stopped", "new")
-CELLS = ("rnn", "gru", "lstm")
-VAL_FRACTION = CharLMData().val_fraction
+VAL_FRACTION = PRESETS["page-default"].data.val_fraction
 
 
 def _t(key: str, **fmt: object) -> str:
@@ -229,60 +240,71 @@ def _corpus_stats(text: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- knobs
-def _knobs() -> tuple[dict, CharLMData, TrainConfig]:
+def _knobs() -> tuple[CharLMConfig, CharLMData, TrainConfig]:
+    p = PRESETS["page-default"]  # every widget starts at this named preset (engine/lm/presets.py)
     st.markdown(f"**{_t('model_header')}**")
     c1, c2 = st.columns(2)
-    cell = c1.selectbox(_t("cell"), CELLS, index=2, format_func=_cell_name, key="train.cell")
-    impl = c2.radio(_t("impl"), ("fused", "scratch"), format_func=lambda v: _t(f"impl.{v}"), key="train.impl",
+    cell = c1.selectbox(_t("cell"), CELLS, index=CELLS.index(p.model.cell), format_func=_cell_name, key="train.cell")
+    impl = c2.radio(_t("impl"), ("fused", "scratch"), index=0 if p.model.fused else 1,
+                    format_func=lambda v: _t(f"impl.{v}"), key="train.impl",
                     help=_t("impl_help"))
     can_peep = cell == "lstm" and impl == "scratch"
-    peephole = st.checkbox(_t("peephole"), key="train.peephole", disabled=not can_peep,
+    peephole = st.checkbox(_t("peephole"), value=p.model.peephole, key="train.peephole", disabled=not can_peep,
                            help=_t("peephole_help")) and can_peep
-    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=2, key="train.layers")
-    n_hidden = c2.select_slider(_t("hidden"), (16, 32, 64, 128, 256, 384, 512, 768, 1024), value=128,
+    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=p.model.n_layer, key="train.layers")
+    n_hidden = c2.select_slider(_t("hidden"), (16, 32, 64, 128, 256, 384, 512, 768, 1024), value=p.model.n_hidden,
                                 key="train.hidden")
-    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=32, key="train.embd")
-    dropout = c2.slider(_t("dropout"), 0.0, 0.5, 0.0, 0.05, key="train.dropout", help=_t("dropout_help"))
+    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=p.model.n_embd, key="train.embd")
+    dropout = c2.slider(_t("dropout"), 0.0, 0.5, p.model.dropout, 0.05, key="train.dropout", help=_t("dropout_help"))
 
     st.markdown(f"**{_t('train_header')}**")
     c1, c2 = st.columns(2)
-    seq_len = c1.select_slider(_t("seq_len"), (8, 16, 32, 64, 128, 256), value=64, key="train.seq_len",
+    seq_len = c1.select_slider(_t("seq_len"), (8, 16, 32, 64, 128, 256), value=p.data.seq_len, key="train.seq_len",
                                help=_t("seq_len_help"))
-    bptt = c2.radio(_t("bptt"), ("truncated", "full"), format_func=lambda v: _t(f"bptt.{v}"), key="train.bptt",
+    bptt = c2.radio(_t("bptt"), BPTT, index=BPTT.index(p.data.bptt), format_func=lambda v: _t(f"bptt.{v}"),
+                    key="train.bptt",
                     help=_t("bptt_help"))
-    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=32, key="train.batch")
-    lr = c2.select_slider(_t("lr"), (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), value=3e-3,
+    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=p.data.batch_size, key="train.batch")
+    lr = c2.select_slider(_t("lr"), (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), value=p.train.lr,
                           format_func=lambda v: f"{v:g}", key="train.lr")
-    clip = c1.select_slider(_t("clip"), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), value=1.0,
+    clip = c1.select_slider(_t("clip"), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), value=p.train.grad_clip,
                             format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}", key="train.clip",
                             help=_t("clip_help"))
-    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, 1000, 100, key="train.max_steps")
-    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, 100, 50, key="train.eval_every",
+    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, p.train.max_steps, 100, key="train.max_steps")
+    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, p.train.eval_every, 50, key="train.eval_every",
                                  help=_t("eval_every_help"))
-    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, 100, 50, key="train.sample_every",
+    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, p.train.sample_every, 50,
+                                   key="train.sample_every",
                                    help=_t("sample_every_help"))
-    model = {"cell": cell, "fused": impl == "fused", "peephole": peephole, "n_layer": n_layer, "n_hidden": n_hidden,
-             "n_embd": n_embd, "dropout": dropout}
-    data = CharLMData(batch_size=batch, seq_len=seq_len, bptt=bptt, val_fraction=VAL_FRACTION)
+    model = replace(p.model, cell=cell, fused=impl == "fused", peephole=peephole, n_layer=n_layer,
+                    n_hidden=n_hidden, n_embd=n_embd, dropout=dropout)
+    data = replace(p.data, batch_size=batch, seq_len=seq_len, bptt=bptt)
     max_steps = int(max_steps)
-    train = TrainConfig(max_steps=max_steps, lr=lr, grad_clip=clip, eval_every=int(eval_every),
-                        checkpoint_every=int(eval_every), sample_every=int(sample_every),
-                        warmup_steps=min(100, max_steps // 10))
+    train = replace(p.train, max_steps=max_steps, lr=lr, grad_clip=clip, eval_every=int(eval_every),
+                    checkpoint_every=int(eval_every), sample_every=int(sample_every),
+                    warmup_steps=min(p.train.warmup_steps, max_steps // 10))  # a short run: a short warmup
     return model, data, train
 
 
-def _size_check(stats: dict, model: dict, data: CharLMData) -> bool:
-    """Show the parameter count and parameters-to-data ratio; False when the run cannot start."""
+def _size_check(stats: dict, model: CharLMConfig, data: CharLMData) -> bool:
+    """Show the parameter count, parameters-to-data ratio and memory estimate; False when the run cannot start."""
     n_params = estimate_params(stats["model_vocab"], model)
     ratio = params_per_char(n_params, stats["train_chars"])
-    c1, c2 = st.columns(2)
+    n_bytes = estimate_run_memory(stats["model_vocab"], model, data)  # weights x 4 + one BPTT step's activations
+    c1, c2, c3 = st.columns(3)
     c1.metric(_t("params"), _compact(n_params), help=f"{n_params:,}")
     c2.metric(_t("ratio"), f"{ratio:.2f}" if ratio < 100 else f"{ratio:.0f}", help=_t("ratio_help"))
+    c3.metric(_t("memory"), _t("mb", mb=f"{n_bytes / 1e6:,.0f}"),
+              help=_t("memory_help", cap=f"{LIMITS.max_run_bytes / 1e6:,.0f}"))
     verdict = "ratio_high" if ratio >= 1 else ("ratio_low" if ratio < 0.05 else "ratio_mid")
     st.caption(_t(verdict, ratio=f"{ratio:.2f}"))
     ok = True
     if n_params > LIMITS.max_params:
         st.error(_t("too_big", n=f"{n_params:,}", cap=f"{LIMITS.max_params:,}"))
+        ok = False
+    if n_bytes > LIMITS.max_run_bytes:
+        st.error(_t("too_much_memory", mb=f"{n_bytes / 1e6:,.0f}", cap=f"{LIMITS.max_run_bytes / 1e6:,.0f}"),
+                 icon=":material/memory:")
         ok = False
     try:
         check_text_fits(stats["characters"], data)
@@ -293,7 +315,7 @@ def _size_check(stats: dict, model: dict, data: CharLMData) -> bool:
     return ok
 
 
-def _start_run(text: str, corpus_name: str, model: dict, data: CharLMData, train: TrainConfig) -> None:
+def _start_run(text: str, corpus_name: str, model: CharLMConfig, data: CharLMData, train: TrainConfig) -> None:
     if _training_run() is not None:  # never a second run per session (double click, stale button)
         return
     try:
@@ -323,8 +345,8 @@ def _setup_column() -> None:
     st.subheader(f"2 · {_t('setup_header')}")
     model, data, train = _knobs()
     ok = stats is not None and _size_check(stats, model, data)
-    st.caption(_t("caps", params=f"{LIMITS.max_params:,}", steps=f"{LIMITS.max_steps:,}",
-                  chars=f"{LIMITS.max_corpus_chars:,}", runs=LIMITS.max_concurrent_runs))
+    st.caption(_t("caps", params=f"{LIMITS.max_params:,}", memory=f"{LIMITS.max_run_bytes / 1e6:,.0f}",
+                  steps=f"{LIMITS.max_steps:,}", chars=f"{LIMITS.max_corpus_chars:,}", runs=LIMITS.max_concurrent_runs))
     busy = _training_run()
     if busy is not None:
         st.info(_t("one_run", run=busy.id), icon=":material/hourglass_top:")

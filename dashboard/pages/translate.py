@@ -13,8 +13,10 @@ import streamlit as st
 
 from dashboard.components import charts_translate as charts
 from dashboard.components import translation as tx
+from dashboard.components.model_picker import load_option, pick_model
 from dashboard.i18n import t
-from engine.seq2seq.model import TranslationInputError, TranslatorError
+from engine.seq2seq.model import TranslatorError
+from engine.seq2seq.text import TranslationInputError
 from engine.train.checkpoint import CheckpointError
 
 _P = "page.translate."
@@ -34,20 +36,10 @@ def _label(opt: tx.TranslatorOption) -> str:
     return _t(f"model_{opt.source}", name=opt.name)
 
 
-def _pick(options: list[tx.TranslatorOption], label: str, key: str, preferred: str,
-          container) -> tx.TranslatorOption:
-    by_key = {o.key: o for o in options}
-    if st.session_state.get(key) not in by_key:
-        st.session_state[key] = by_key.get(f"pretrained:{preferred}", options[0]).key
-    choice = container.selectbox(label, list(by_key), format_func=lambda k: _label(by_key[k]), key=key)
-    return by_key[choice]
-
-
 def _load(opt: tx.TranslatorOption):
     """The model, or None after showing why it could not be loaded."""
     try:
-        with st.spinner(t("resources.loading_model", name=opt.name)):
-            return tx.load_translator(opt)
+        return load_option(opt)
     except (CheckpointError, ValueError, OSError) as exc:  # DataError (a corrupt spm.model) is a ValueError
         st.error(_t("model_failed", name=opt.name, message=str(exc)))
         return None
@@ -252,12 +244,10 @@ def render() -> None:
         return
 
     left, right = st.columns(2)
-    main_opt = _pick(main_opts, _t("model"), K + "model", tx.ATTENTION_MODEL, left)
-    fixed_opt = None
-    if fixed_opts:
-        fixed_opt = _pick(fixed_opts, _t("fixed_model"), K + "fixed_model", tx.FIXED_MODEL, right)
-    else:
-        right.selectbox(_t("fixed_model"), [_t("fixed_none")], disabled=True, key=K + "fixed_none")
+    # translator_options() lists translator-en-fr and translator-en-fr-noattn first: the defaults
+    main_opt = pick_model(main_opts, _t("model"), key=K + "model", format_label=_label, container=left)
+    fixed_opt = pick_model(fixed_opts, _t("fixed_model"), key=K + "fixed_model", format_label=_label, container=right,
+                           none_text=_t("fixed_none"), none_key=K + "fixed_none")
     model = _load(main_opt)
     if model is None:
         return

@@ -1,1 +1,2 @@
-"""Image captioning: the CNN encoder, the attention LSTM decoder, the Flickr8k data, the recipe, image loading."""
+"""Image captioning: the CNN encoder, the word vocabulary, the attention LSTM decoder, the Flickr8k data, the
+recipe, image loading."""

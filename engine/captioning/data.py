@@ -243,8 +243,8 @@ class FeatureCache:
         """
         from tqdm import tqdm
 
+        from engine.captioning.encoder import ENCODERS, CNNEncoder, preprocess_description
         from engine.captioning.images import ImageError, load_image
-        from engine.captioning.model import ENCODERS, CNNEncoder, preprocess_description
         from engine.device import pick_device
 
         folder = Path(folder).expanduser()

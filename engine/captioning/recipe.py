@@ -15,15 +15,17 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from engine.captioning.data import CaptionDataset, FeatureCache
-from engine.captioning.model import Captioner, CaptionerConfig, WordVocab, corpus_bleu
+from engine.captioning.model import Captioner, CaptionerConfig
+from engine.captioning.vocab import WordVocab, tokenize_caption
 from engine.data.corpora import DataError
+from engine.metrics import corpus_bleu
 from engine.train.provenance import portable_path
 from engine.train.trainer import Batch, TrainConfig, Trainer, TrainEvent
 
@@ -32,13 +34,18 @@ __all__ = ["CaptionerData", "captioner_trainer", "evaluate_captioner", "encode_c
 
 @dataclass
 class CaptionerData:
-    batch_size: int = 64  # (image, caption) pairs per step
-    min_word_freq: int = 5  # rarer training words become <unk>
-    max_caption_len: int = 30  # training captions longer than this (words) are skipped
-    val_pairs: int = 1000  # validation loss on the first N (image, caption) pairs of the dev split
-    eval_batch_size: int = 250
-    scheduled_sampling: float = 0.0  # final probability of feeding the model's own word (linear ramp from 0)
-    sample_images: int = 2  # dev images captioned (greedy) at every sample event
+    """How the captions become batches. Each field is a ``train captioner`` flag (``min_word_freq`` ->
+    ``--min-word-freq``)."""
+
+    batch_size: int = field(default=64, metadata={"help": "(image, caption) pairs per step"})
+    min_word_freq: int = field(default=5, metadata={"help": "rarer training words become <unk>"})
+    max_caption_len: int = field(default=30, metadata={"help": "skip training captions longer than this (words)"})
+    val_pairs: int = field(default=1000, metadata={
+        "help": "validation loss on the first N (image, caption) pairs of the dev split"})
+    eval_batch_size: int = field(default=250, metadata={"help": "(image, caption) pairs per validation batch"})
+    scheduled_sampling: float = field(default=0.0, metadata={
+        "help": "final probability (linear ramp from 0) of feeding the model's own previous word"})
+    sample_images: int = field(default=2, metadata={"help": "dev images captioned (greedy) at every sample event"})
 
     def __post_init__(self) -> None:
         if min(self.batch_size, self.min_word_freq, self.max_caption_len, self.val_pairs, self.eval_batch_size) < 1:
@@ -103,7 +110,7 @@ def _make_batch(cache: FeatureCache, rows: np.ndarray, tokens: np.ndarray, lengt
 def captioner_trainer(
     dataset: CaptionDataset,
     cache: FeatureCache,
-    model_config: dict,
+    model: CaptionerConfig,
     data: CaptionerData,
     train: TrainConfig,
     *,
@@ -117,10 +124,10 @@ def captioner_trainer(
 ) -> Trainer:
     """Build (or resume) a captioner training run on ``dataset``'s train split, from ``cache``'s features.
 
-    ``model_config`` holds :class:`~engine.captioning.model.CaptionerConfig` fields except ``vocab_size``
-    and ``encoder`` (both taken from the data: the vocabulary of the training captions with
-    ``data.min_word_freq``, the cache's encoder). When ``run_dir/last`` exists and ``resume`` is true,
-    the run continues with the vocabulary and configuration it was started with.
+    ``model`` is the architecture; its ``vocab_size`` and ``encoder`` are taken from the data (the
+    vocabulary of the training captions with ``data.min_word_freq``, the cache's encoder). When
+    ``run_dir/last`` exists and ``resume`` is true, the run continues with the vocabulary and
+    configuration it was started with.
     """
     train_ids = cache.usable(dataset.ids("train"))
     dev_ids = cache.usable(dataset.ids("dev"))
@@ -129,21 +136,20 @@ def captioner_trainer(
                         "dev images: build it with --cache-features first")
     vocab = None
     if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
-        from engine.train.checkpoint import read_checkpoint
+        from engine.train.checkpoint import config_from_dict, read_checkpoint
 
         _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
         vocab = WordVocab(cfg_json["meta"]["vocab"])
-        model_config = {k: v for k, v in cfg_json["config"].items() if k not in ("vocab_size", "encoder")}
+        model = config_from_dict(CaptionerConfig, cfg_json["config"])
     train_pairs = [(i, c) for i in train_ids for c in dataset.captions[i]]
     vocab = vocab or WordVocab.from_captions([c for _, c in train_pairs], data.min_word_freq)
     torch.manual_seed(train.seed)  # same initial weights for the same seed
-    config = CaptionerConfig(vocab_size=len(vocab), encoder=cache.encoder, **model_config)
-    model = Captioner(config, vocab)
+    net = Captioner(replace(model, vocab_size=len(vocab), encoder=cache.encoder), vocab)
 
     rows, tokens, lengths = encode_captions(train_pairs, vocab, cache, data.max_caption_len)
 
     def ramp(step: int) -> None:  # scheduled sampling: 0 at the start, data.scheduled_sampling at the end
-        model.sampling_prob = data.scheduled_sampling * min(1.0, step / max(1, train.max_steps))
+        net.sampling_prob = data.scheduled_sampling * min(1.0, step / max(1, train.max_steps))
 
     batches = _PairBatches(cache, rows, tokens, lengths, data.batch_size, train.seed, rank, world_size,
                            on_step=ramp if data.scheduled_sampling > 0 else None)
@@ -164,7 +170,7 @@ def captioner_trainer(
     meta = {"data": asdict(data), "provenance": provenance or {}, "dataset": dataset.name,
             "train_images": len(train_ids), "train_pairs": int(len(rows)), "val_pairs": int(len(v_rows)),
             "features": {"encoder": cache.encoder, "folder": portable_path(str(cache.folder))}}
-    trainer = Trainer(model, batches, train, eval_batches=eval_batches, sample=sample, run_dir=run_dir,
+    trainer = Trainer(net, batches, train, eval_batches=eval_batches, sample=sample, run_dir=run_dir,
                       checkpoint_meta=meta, listeners=listeners, device=device)
     if resume:
         trainer.resume_if_possible()
@@ -189,7 +195,9 @@ def evaluate_captioner(
     Features come from ``cache`` when it holds the images (fast), else the encoder runs on the image
     files. ``methods`` is a list of ``(method, beam_width)``. Returns ``{"split", "images",
     "references_per_image", "bleu": {"greedy": {...}, "beam3": {...}}, "samples": [...], "seconds"}``
-    with BLEU on a 0-1 scale (sacrebleu corpus BLEU, see :func:`engine.captioning.model.corpus_bleu`).
+    with BLEU on a 0-1 scale, as captioning papers report it: hypotheses and references lower-cased and
+    stripped of punctuation by :func:`~engine.captioning.vocab.tokenize_caption`, then sacrebleu's corpus
+    BLEU-n for n = 1..4 (:func:`engine.metrics.corpus_bleu`, no further tokenisation).
     """
     ids = dataset.ids(split)
     if cache is not None and cache.encoder == model.config.encoder:
@@ -201,6 +209,7 @@ def evaluate_captioner(
     if not ids:
         raise DataError(f"no {split} images to evaluate on")
     refs = [dataset.captions[i] for i in ids]
+    norm_refs = [[" ".join(tokenize_caption(r)) for r in rs] for rs in refs]  # what BLEU compares
     t0 = time.perf_counter()
     out: dict = {"split": split, "images": len(ids), "references_per_image": max(len(r) for r in refs),
                  "decoding": {"length_penalty": length_penalty, "no_repeat_ngram": no_repeat_ngram},
@@ -221,7 +230,9 @@ def evaluate_captioner(
                                              length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
             hyps += [r.text for r in results]
         name = "greedy" if method == "greedy" else f"beam{width}"
-        out["bleu"][name] = {k: round(v, 4) for k, v in corpus_bleu(hyps, refs).items()}
+        norm_hyps = [" ".join(tokenize_caption(h)) for h in hyps]
+        out["bleu"][name] = {f"bleu{n}": round(corpus_bleu(norm_hyps, norm_refs, n, tokenize="none").score / 100.0, 4)
+                             for n in range(1, 5)}
         if not out["samples"]:
             out["samples"] = [{"image": i, "caption": h, "reference": r[0]} for i, h, r in zip(ids[:5], hyps, refs)]
     out["seconds"] = round(time.perf_counter() - t0, 1)

@@ -1,6 +1,6 @@
 """The image captioner's commands: ``train captioner``, ``caption``, ``eval-captioner``.
 
-Kept apart from :mod:`engine.cli` (which registers them)::
+One command group of :mod:`engine.cli`::
 
     python -m engine train captioner --cache-features     # once: CNN features of every image, resumable
     python -m engine train captioner                      # then: the LSTM decoder on the cached features
@@ -15,59 +15,66 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from engine.cli.common import (
+    add_common_args,
+    add_config_args,
+    add_preset_arg,
+    configs_from_args,
+    load_or_dry_run,
+    progress_listener,
+    run_command,
+    run_dir_for,
+    stop_on_signals,
+)
 
 __all__ = ["add_parsers", "cmd_caption", "cmd_eval_captioner", "cmd_train_captioner"]
 
 DEFAULT_MODEL = "captioner-flickr8k"
 
 
-def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersAction,
-                add_train_config: Callable[[argparse.ArgumentParser], None],
-                add_common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Register ``train captioner`` (under ``tsub``), ``caption`` and ``eval-captioner`` (under ``sub``)."""
+def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParsersAction) -> None:
+    """Register ``train captioner`` (under ``train``), ``caption`` and ``eval-captioner`` (under ``commands``).
+
+    The model, data and optimisation flags of ``train captioner`` are generated from
+    :class:`~engine.captioning.model.CaptionerConfig`, :class:`~engine.captioning.recipe.CaptionerData` and
+    :class:`~engine.train.trainer.TrainConfig`; their defaults are ``engine.captioning.presets.PRESETS["default"]``
+    (the shipped model's recipe). The older spellings ``--embd``/``--embed-dim``, ``--hidden``/``--hidden-dim``,
+    ``--att-dim`` and ``--proj`` still work.
+    """
+    from engine.captioning.presets import PRESETS
+
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    t = tsub.add_parser("captioner", help="image captioner: frozen CNN encoder + LSTM decoder with soft attention",
-                        formatter_class=fmt)
+    default = PRESETS["default"]
+    t = train.add_parser("captioner", help="image captioner: frozen CNN encoder + LSTM decoder with soft attention",
+                         formatter_class=fmt)
     t.add_argument("--cache-features", action="store_true",
                    help="compute the CNN encoder's features of every Flickr8k image into --features-dir and exit "
                         "(resumable: run it again after an interruption); training reads this cache")
     t.add_argument("--features-dir", default=None,
                    help="feature cache folder (default ~/rnnlab-runs/flickr8k-features/<encoder>)")
-    t.add_argument("--encoder", choices=["efficientnet-lite0", "efficientnet-lite2", "tiny"], default=None,
-                   help="frozen CNN encoder (default efficientnet-lite0; tiny with --dry-run)")
     t.add_argument("--run-dir", default=None,
                    help="folder for checkpoints and metrics (default ~/rnnlab-runs/captioner-flickr8k); "
                         "an existing run there is resumed")
     t.add_argument("--fresh", action="store_true", help="do not resume: fail if --run-dir already holds a run")
-    t.add_argument("--no-attention", action="store_true",
-                   help="Show and Tell: the image only initialises the LSTM (default: Show, Attend and Tell)")
-    t.add_argument("--no-gate", action="store_true", help="no gating scalar beta on the attention context")
-    t.add_argument("--embd", type=int, default=256, help="word embedding size")
-    t.add_argument("--hidden", type=int, default=512, help="LSTM hidden size")
-    t.add_argument("--proj", type=int, default=256,
-                   help="region features projected C -> this size (0: keep C=1280; 512 trains ~1.8x slower)")
-    t.add_argument("--att-dim", type=int, default=256, help="hidden size of the attention MLP f_att")
-    t.add_argument("--dropout", type=float, default=0.5, help="dropout before the output layer")
-    t.add_argument("--alpha-c", type=float, default=1.0,
-                   help="lambda of the doubly stochastic attention penalty lambda * mean_i (1 - sum_t alpha_ti)^2")
-    t.add_argument("--min-word-freq", type=int, default=5, help="rarer training words become <unk>")
-    t.add_argument("--max-caption-len", type=int, default=30, help="skip training captions longer than this (words)")
-    t.add_argument("--batch-size", type=int, default=64, help="(image, caption) pairs per step")
-    t.add_argument("--scheduled-sampling", type=float, default=0.0,
-                   help="final probability (linear ramp from 0) of feeding the model's own previous word")
     t.add_argument("--cache-batch-size", type=int, default=16, help="images per CNN forward pass when caching")
     t.add_argument("--no-bleu", action="store_true", help="skip the BLEU evaluation on the test split after training")
     t.add_argument("--bleu-beam", type=int, default=3, help="beam width of the final BLEU evaluation")
     t.add_argument("--dry-run", action="store_true",
-                   help="tiny model, 6 steps, on a few Flickr8k images (or generated shapes): checks the pipeline")
-    add_train_config(t)
-    add_common(t)
-    t.set_defaults(max_steps=6000, lr=1e-3, weight_decay=0.0, warmup_steps=200, grad_clip=5.0, eval_every=500,
-                   checkpoint_every=500, sample_every=500, patience=4)
+                   help="the tiny preset (tiny CNN and decoder, 6 steps) on a few Flickr8k images (or generated "
+                        "shapes): checks the pipeline")
+    add_preset_arg(t, PRESETS)
+    add_config_args(t, default.model, exclude=("vocab_size",),
+                    aliases={"n_embd": ("--embd", "--embed-dim"), "n_hidden": ("--hidden", "--hidden-dim"),
+                             "attn_dim": "--att-dim", "proj_dim": "--proj"},
+                    title="model (CaptionerConfig)")
+    add_config_args(t, default.data, title="data (CaptionerData)")
+    add_config_args(t, default.train, title="optimisation (TrainConfig)")
+    add_common_args(t)
+    t.set_defaults(func=cmd_train_captioner)
 
-    c = sub.add_parser("caption", help="caption images with a trained captioner", formatter_class=fmt)
+    c = commands.add_parser("caption", help="caption images with a trained captioner", formatter_class=fmt)
     c.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, GIF, BMP)")
     c.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     c.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
@@ -79,10 +86,11 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     c.add_argument("--top5", action="store_true", help="also print the CNN encoder's own ImageNet top-5 classes")
     c.add_argument("--attention", action="store_true", help="with --json: include the attention maps (T, h, w)")
     c.add_argument("--json", action="store_true", help="print one JSON object per image")
-    c.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: auto)")
+    add_common_args(c, data=False)
+    c.set_defaults(func=cmd_caption)
 
-    ev = sub.add_parser("eval-captioner", help="BLEU-1..4 (sacrebleu) of a captioner on Flickr8k, all 5 references",
-                        formatter_class=fmt)
+    ev = commands.add_parser("eval-captioner", formatter_class=fmt,
+                             help="BLEU-1..4 (sacrebleu) of a captioner on Flickr8k, all 5 references")
     ev.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     ev.add_argument("--split", choices=["test", "dev"], default="test", help="which official split to score")
     ev.add_argument("--features-dir", default=None,
@@ -93,7 +101,8 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     ev.add_argument("--no-repeat-ngram", type=int, default=3, help="forbid repeating n-grams of this size (0: off)")
     ev.add_argument("--limit", type=int, default=None, help="score only the first N images of the split")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_common(ev)
+    add_common_args(ev)
+    ev.set_defaults(func=cmd_eval_captioner)
 
 
 def _print_bleu(result: dict) -> None:
@@ -105,19 +114,13 @@ def _print_bleu(result: dict) -> None:
 
 def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.captioning.data import FeatureCache, default_features_dir, load_flickr8k, make_toy_dataset
-    from engine.captioning.recipe import CaptionerData, captioner_trainer, evaluate_captioner
-    from engine.cli.common import (
-        load_or_dry_run,
-        progress_listener,
-        run_command,
-        run_dir_for,
-        stop_on_signals,
-        train_config_from_args,
-    )
+    from engine.captioning.presets import PRESETS
+    from engine.captioning.recipe import captioner_trainer, evaluate_captioner
     from engine.data.corpora import DataError
     from engine.train.distributed import distributed_context
 
-    encoder = args.encoder or ("tiny" if args.dry_run else "efficientnet-lite0")
+    model_cfg, data_cfg, train_cfg = configs_from_args(args, PRESETS)
+    encoder = model_cfg.encoder
     run_dir = run_dir_for(args.run_dir, "captioner-flickr8k", fresh=False)
     provenance = {"corpus": "flickr8k", "command": run_command(),
                   "license": "Flickr8k (Hodosh, Young & Hockenmaier 2013, JAIR 47): research use"}
@@ -158,18 +161,6 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
                         f"{len(cache.ids)} images): run `python -m engine train captioner --cache-features` again "
                         "to finish it")
 
-    train_cfg = train_config_from_args(args)
-    model_cfg = dict(attention=not args.no_attention, gate=not args.no_gate, embed_dim=args.embd,
-                     hidden_dim=args.hidden, proj_dim=args.proj, att_dim=args.att_dim, dropout=args.dropout,
-                     alpha_c=args.alpha_c)
-    data_cfg = CaptionerData(batch_size=args.batch_size, min_word_freq=args.min_word_freq,
-                             max_caption_len=args.max_caption_len, scheduled_sampling=args.scheduled_sampling)
-    if args.dry_run:
-        model_cfg.update(embed_dim=16, hidden_dim=32, proj_dim=16, att_dim=16, dropout=0.0)
-        data_cfg = CaptionerData(batch_size=8, min_word_freq=1, max_caption_len=args.max_caption_len,
-                                 val_pairs=20, eval_batch_size=10, scheduled_sampling=args.scheduled_sampling)
-        train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
-        train_cfg.sample_every, train_cfg.warmup_steps, train_cfg.patience = 3, 2, 0
     if run_dir_for(args.run_dir, "captioner-flickr8k", args.fresh) is None:
         return 2
 

@@ -1,22 +1,161 @@
-"""The CLI's view of a training run: a tqdm progress bar fed by the trainer's events.
+"""What the command groups share: flags generated from the config dataclasses, presets, the progress bar.
 
-One listener serves every model kind; only the words differ (characters, subwords, words).
+A setting is declared once, as a field of a ``@dataclass`` config (the model's, the data's, the
+:class:`~engine.train.trainer.TrainConfig`); :func:`add_config_args` turns the fields into flags
+(``n_hidden`` -> ``--n-hidden``, help from the field's ``metadata``) and :func:`config_from_args` turns
+the parsed flags back into the typed config::
+
+    >>> import argparse
+    >>> from engine.lm.model import CharLMConfig
+    >>> parser = argparse.ArgumentParser()
+    >>> add_config_args(parser, CharLMConfig, exclude=("vocab_size",), aliases={"n_layer": "--layers"},
+    ...                 negations={"fused": "--from-scratch"})
+    >>> config = config_from_args(parser.parse_args(["--layers", "1", "--from-scratch"]), CharLMConfig)
+    >>> config.n_layer, config.fused, config.n_hidden     # n_hidden: not given, the dataclass default
+    (1, False, 512)
+
+One listener serves every model kind's progress bar; only the words differ (characters, subwords, words).
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import math
 import sys
-from collections.abc import Callable
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.train.provenance import corpus_provenance, portable_path, run_command
 
-__all__ = ["corpus_provenance", "load_or_dry_run", "portable_path", "progress_listener", "run_command", "run_dir_for",
-           "stop_on_signals", "train_config_from_args"]
+__all__ = ["DRY_RUN_TEXT", "add_common_args", "add_config_args", "add_preset_arg", "config_from_args",
+           "configs_from_args", "corpus_provenance", "load_or_dry_run", "portable_path", "progress_listener",
+           "run_command", "run_dir_for", "stop_on_signals"]
+
+DRY_RUN_TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n\n"
+) * 40  # a tiny built-in text so --dry-run works with no data directory
 
 
+# ----------------------------------------------------------------------------- flags from dataclasses
+def _dest(cls: type, name: str) -> str:
+    return f"{cls.__name__}.{name}"  # one namespace per config: TranslatorData.vocab_size is not the model's
+
+
+def _shown(value: Any) -> str:
+    return " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def add_config_args(parser: argparse.ArgumentParser, config: type | Any, *, exclude: Iterable[str] = (),
+                    aliases: Mapping[str, str | tuple[str, ...]] | None = None,
+                    negations: Mapping[str, str] | None = None, title: str | None = None) -> None:
+    """Add one flag per field of the dataclass ``config`` to ``parser``, in an argument group.
+
+    ``config`` is the class (its defaults are shown in ``--help``) or an instance, e.g. a preset's
+    (its values are shown). The field ``n_hidden`` becomes ``--n-hidden`` with the field's type
+    (``int``, ``float``, ``str``, ``X | None``, ``tuple[float, float]`` as two values), its
+    ``metadata["choices"]`` and ``metadata["help"]``; a ``bool`` field becomes ``--x/--no-x``.
+    ``aliases`` gives other spellings of a field's flag (``{"n_layer": "--layers"}``: older command
+    lines keep working), ``negations`` a flag that sets a bool field to False (``{"fused": "--from-scratch"}``).
+
+    A flag that is not given puts nothing in the namespace (``argparse.SUPPRESS``), so
+    :func:`config_from_args` applies the given flags on top of any base: the class defaults or a preset.
+    """
+    cls = config if isinstance(config, type) else type(config)
+    aliases, negations, exclude = dict(aliases or {}), dict(negations or {}), set(exclude)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = (set(aliases) | set(negations) | exclude) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+    hints = typing.get_type_hints(cls)
+    group = parser.add_argument_group(title or cls.__name__)
+    for f in dataclasses.fields(cls):
+        if not f.init or f.name in exclude:
+            continue
+        if config is cls:
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        else:
+            default = getattr(config, f.name)
+        tp = hints[f.name]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):  # X | None: the flag takes an X
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        text = f.metadata.get("help", "")
+        if default is not dataclasses.MISSING:
+            shown = (f"--{'' if default else 'no-'}{f.name.replace('_', '-')}" if tp is bool else _shown(default))
+            text = f"{text} (default: {shown})" if text else f"default: {shown}"
+        spelled = aliases.get(f.name, ())
+        flags = [f"--{f.name.replace('_', '-')}", *([spelled] if isinstance(spelled, str) else spelled)]
+        kw: dict[str, Any] = dict(dest=_dest(cls, f.name), default=argparse.SUPPRESS, help=text.replace("%", "%%"))
+        if tp is bool:
+            kw["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(tp) is tuple:
+            item_types = typing.get_args(tp)
+            kw.update(nargs=len(item_types), type=item_types[0],
+                      metavar=tuple(f"{f.name.upper()}{i}" for i in range(1, len(item_types) + 1)))
+        else:
+            kw["type"] = tp
+            if "choices" in f.metadata:
+                kw["choices"] = tuple(f.metadata["choices"])
+            else:
+                kw["metavar"] = f.name.upper()
+        group.add_argument(*flags, **kw)
+        if f.name in negations:
+            if tp is not bool:
+                raise ValueError(f"negation {negations[f.name]} of {cls.__name__}.{f.name}, which is not a bool")
+            group.add_argument(negations[f.name], dest=_dest(cls, f.name), action="store_false",
+                               default=argparse.SUPPRESS, help=f"same as --no-{f.name.replace('_', '-')}")
+
+
+def config_from_args(args: argparse.Namespace, config: type | Any) -> Any:
+    """The typed config named by the flags of :func:`add_config_args`.
+
+    ``config`` is the base the given flags change: the class (its defaults) or an instance (e.g. a
+    preset's config). Flags that were not given keep the base's value. The config's own checks run
+    (``__post_init__``), so a bad combination is a ``ValueError`` naming the setting.
+    """
+    base = config() if isinstance(config, type) else config
+    prefix = _dest(type(base), "")
+    given = {k[len(prefix):]: tuple(v) if isinstance(v, list) else v
+             for k, v in vars(args).items() if k.startswith(prefix)}
+    return dataclasses.replace(base, **given)
+
+
+def add_preset_arg(parser: argparse.ArgumentParser, presets: Mapping[str, Any]) -> None:
+    """``--preset NAME``: start from ``presets[NAME]`` instead of ``presets["default"]``."""
+    listing = "; ".join(f"{name}: {p.about}" for name, p in presets.items() if name != "default")
+    parser.add_argument("--preset", choices=tuple(presets), default=argparse.SUPPRESS,
+                        help=f"start from these settings instead of the defaults shown below; flags given as well "
+                             f"change single fields of them ({listing})".replace("%", "%%"))
+
+
+def configs_from_args(args: argparse.Namespace, presets: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """``(model, data, train)`` of a ``train`` command: a preset with the flags given on the command line applied.
+
+    The preset is ``--preset NAME``, else ``"tiny"`` with ``--dry-run``, else ``"default"`` (whose values
+    the flags' help shows).
+    """
+    name = getattr(args, "preset", None)
+    if getattr(args, "dry_run", False):
+        if name not in (None, "tiny"):
+            raise ValueError(f"--dry-run trains the tiny preset; drop --preset {name}")
+        name = "tiny"
+    preset = presets[name or "default"]
+    model, data, train = (config_from_args(args, c) for c in preset.configs())
+    return model, data, train
+
+
+def add_common_args(parser: argparse.ArgumentParser, data: bool = True) -> None:
+    """``--data-dir`` (when the command reads data) and ``--device``."""
+    if data:
+        parser.add_argument("--data-dir", default=None, help="data directory (default: $RNN_DATA_DIR)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: auto, or $RNN_DEVICE)")
+
+
+# ----------------------------------------------------------------------------- training runs
 def progress_listener(total: int, start: int = 0, token: str = "char",
                       sample_title: str = "sample") -> Callable:
     """A listener drawing a progress bar with loss, gradient norm, throughput and the last validation loss.
@@ -91,16 +230,3 @@ def load_or_dry_run(load: Callable[[], Any], dry_run: bool, stand_in: Callable[[
             raise
         print(f"dry run: {exc}; using {what} instead", file=sys.stderr)
         return stand_in(), True
-
-
-def train_config_from_args(args: Any):
-    """The :class:`~engine.train.trainer.TrainConfig` named by the optimisation flags every ``train`` command shares."""
-    from engine.train.trainer import TrainConfig
-
-    return TrainConfig(
-        max_steps=args.max_steps, optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
-        schedule=args.schedule, warmup_steps=args.warmup_steps, min_lr_ratio=args.min_lr_ratio,
-        grad_clip=args.grad_clip, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every,
-        keep_every=args.keep_every, sample_every=args.sample_every, patience=args.patience, amp=not args.no_amp,
-        seed=args.seed,
-    )

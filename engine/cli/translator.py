@@ -1,6 +1,6 @@
 """The translator's commands: ``train translator``, ``translate``, ``eval-translator``.
 
-Kept apart from :mod:`engine.cli` (which registers them) so the char-LM commands stay readable::
+One command group of :mod:`engine.cli`::
 
     python -m engine train translator --dry-run
     python -m engine translate "Where is the station?" --beam-width 5 --n-best 3
@@ -12,8 +12,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+from engine.cli.common import (
+    add_common_args,
+    add_config_args,
+    add_preset_arg,
+    configs_from_args,
+    corpus_provenance,
+    load_or_dry_run,
+    progress_listener,
+    run_dir_for,
+    stop_on_signals,
+)
 
 __all__ = ["DRY_RUN_PAIRS", "add_parsers", "cmd_eval_translator", "cmd_train_translator", "cmd_translate"]
 
@@ -38,48 +50,37 @@ def _dry_run_pairs() -> list[tuple[str, str]]:
 DRY_RUN_PAIRS = _dry_run_pairs()  # 72 pairs
 
 
-def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersAction,
-                add_train_config: Callable[[argparse.ArgumentParser], None],
-                add_common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Register ``train translator`` (under ``tsub``), ``translate`` and ``eval-translator`` (under ``sub``)."""
+def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParsersAction) -> None:
+    """Register ``train translator`` (under ``train``), ``translate`` and ``eval-translator`` (under ``commands``).
+
+    The model, data and optimisation flags of ``train translator`` are generated from
+    :class:`~engine.seq2seq.model.TranslatorConfig`, :class:`~engine.seq2seq.recipe.TranslatorData` and
+    :class:`~engine.train.trainer.TrainConfig`; their defaults are ``engine.seq2seq.presets.PRESETS["default"]``.
+    """
+    from engine.seq2seq.presets import PRESETS
+
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    t = tsub.add_parser("translator", help="encoder-decoder LSTM translator with attention (English -> French)",
-                        formatter_class=fmt)
-    t.add_argument("--corpus", default="tatoeba-fra-eng",
-                   help="named corpus (tatoeba-fra-eng) or a path to an English<TAB>French file")
-    t.add_argument("--direction", choices=["en-fr", "fr-en"], default="en-fr", help="translation direction")
+    default = PRESETS["default"]
+    t = train.add_parser("translator", help="encoder-decoder LSTM translator with attention (English -> French)",
+                         formatter_class=fmt)
     t.add_argument("--run-dir", default=None,
                    help="folder for checkpoints and metrics (default ~/rnnlab-runs/translator-<direction>); "
                         "an existing run there is resumed")
     t.add_argument("--fresh", action="store_true", help="do not resume: fail if --run-dir already holds a run")
-    t.add_argument("--attention", choices=["none", "dot", "general", "additive"], default="general",
-                   help="score function (dot/general: Luong multiplicative; additive: Bahdanau; "
-                        "none: fixed-vector encoder-decoder)")
-    t.add_argument("--unidirectional", action="store_true", help="left-to-right encoder instead of bidirectional")
-    t.add_argument("--no-input-feed", action="store_true", help="do not feed the attentional state back in")
-    t.add_argument("--no-tie", action="store_true", help="separate source/target embeddings and output matrix")
-    t.add_argument("--embd", type=int, default=256, help="subword embedding size")
-    t.add_argument("--enc-hidden", type=int, default=256, help="encoder LSTM size per direction")
-    t.add_argument("--enc-layers", type=int, default=2, help="encoder LSTM layers")
-    t.add_argument("--dec-hidden", type=int, default=512, help="decoder LSTM size")
-    t.add_argument("--dec-layers", type=int, default=1, help="decoder LSTM layers")
-    t.add_argument("--attn-dim", type=int, default=256, help="hidden size of the additive attention score")
-    t.add_argument("--dropout", type=float, default=0.2, help="dropout on embeddings, between layers, before output")
-    t.add_argument("--label-smoothing", type=float, default=0.1, help="label smoothing of the training loss")
-    t.add_argument("--teacher-forcing", type=float, default=1.0,
-                   help="probability of feeding the gold previous word (below 1: scheduled sampling)")
-    t.add_argument("--vocab-size", type=int, default=8000, help="joint sentencepiece vocabulary size")
-    t.add_argument("--spm-type", choices=["unigram", "bpe"], default="unigram", help="sentencepiece model type")
-    t.add_argument("--batch-size", type=int, default=64, help="sentence pairs per batch")
-    t.add_argument("--max-pieces", type=int, default=50, help="skip training pairs longer than this (subwords)")
     t.add_argument("--dry-run", action="store_true",
-                   help="tiny model, 6 steps, on a slice of the corpus (or built-in pairs): checks the pipeline")
+                   help="the tiny preset (6 steps) on a slice of the corpus (or built-in pairs): checks the pipeline")
     t.add_argument("--threads", type=int, default=None,
                    help="CPU threads for torch (default: torch's choice, often 1; use the number of cores)")
-    add_train_config(t)
-    add_common(t)
+    add_preset_arg(t, PRESETS)
+    add_config_args(t, default.model, exclude=("vocab_size", "src_lang", "tgt_lang"), aliases={"n_embd": "--embd"},
+                    negations={"bidirectional": "--unidirectional", "tie_embeddings": "--no-tie"},
+                    title="model (TranslatorConfig; the languages come from --direction)")
+    add_config_args(t, default.data, title="data (TranslatorData)")
+    add_config_args(t, default.train, title="optimisation (TrainConfig)")
+    add_common_args(t)
+    t.set_defaults(func=cmd_train_translator)
 
-    tr = sub.add_parser("translate", help="translate sentences with a trained translator", formatter_class=fmt)
+    tr = commands.add_parser("translate", help="translate sentences with a trained translator", formatter_class=fmt)
     tr.add_argument("text", nargs="*", help="sentences to translate (none: read one per line from stdin)")
     tr.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     tr.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
@@ -88,9 +89,10 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     tr.add_argument("--length-penalty", type=float, default=0.6, help="GNMT length normalisation alpha (beam)")
     tr.add_argument("--attention", action="store_true", help="also print the attention weights")
     tr.add_argument("--json", action="store_true", help="print one JSON object per input")
-    tr.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: auto)")
+    add_common_args(tr, data=False)
+    tr.set_defaults(func=cmd_translate)
 
-    ev = sub.add_parser("eval-translator", help="BLEU and chrF (sacrebleu) of a translator on its test split",
+    ev = commands.add_parser("eval-translator", help="BLEU and chrF (sacrebleu) of a translator on its test split",
                         formatter_class=fmt)
     ev.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     ev.add_argument("--corpus", default=None, help="corpus (default: the one the model was trained on)")
@@ -103,7 +105,8 @@ def add_parsers(sub: argparse._SubParsersAction, tsub: argparse._SubParsersActio
     ev.add_argument("--output", default=None, help="also write 'source<TAB>hypothesis' lines to this file")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     ev.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
-    add_common(ev)
+    add_common_args(ev)
+    ev.set_defaults(func=cmd_eval_translator)
 
 
 def _set_threads(n: int | None) -> None:
@@ -116,42 +119,23 @@ def _set_threads(n: int | None) -> None:
 
 
 def cmd_train_translator(args: argparse.Namespace) -> int:
-    from engine.cli.common import (
-        corpus_provenance,
-        load_or_dry_run,
-        progress_listener,
-        run_dir_for,
-        stop_on_signals,
-        train_config_from_args,
-    )
     from engine.data.parallel import load_pairs
-    from engine.seq2seq.recipe import TranslatorData, translator_trainer
+    from engine.seq2seq.presets import PRESETS
+    from engine.seq2seq.recipe import translator_trainer
     from engine.train.distributed import distributed_context
 
     _set_threads(args.threads)
-    train_cfg = train_config_from_args(args)
-    model_cfg = dict(n_embd=args.embd, enc_hidden=args.enc_hidden, enc_layers=args.enc_layers,
-                     bidirectional=not args.unidirectional, dec_hidden=args.dec_hidden, dec_layers=args.dec_layers,
-                     attention=args.attention, attn_dim=args.attn_dim, input_feed=not args.no_input_feed,
-                     tie_embeddings=not args.no_tie, dropout=args.dropout, label_smoothing=args.label_smoothing,
-                     teacher_forcing=args.teacher_forcing)
-    data_cfg = TranslatorData(corpus=str(args.corpus), direction=args.direction, vocab_size=args.vocab_size,
-                              spm_type=args.spm_type, batch_size=args.batch_size, max_pieces=args.max_pieces)
-    provenance = corpus_provenance(args.corpus)
-    pairs, stand_in = load_or_dry_run(lambda: load_pairs(args.corpus, args.data_dir), args.dry_run,
+    model_cfg, data_cfg, train_cfg = configs_from_args(args, PRESETS)
+    provenance = corpus_provenance(data_cfg.corpus)
+    pairs, stand_in = load_or_dry_run(lambda: load_pairs(data_cfg.corpus, args.data_dir), args.dry_run,
                                       lambda: DRY_RUN_PAIRS, "the built-in sample pairs")
     if stand_in:
         provenance = {"corpus": "built-in dry-run pairs", "command": provenance["command"]}
     if args.dry_run:
         pairs = pairs[::max(1, len(pairs) // 3000)]  # ~3000 pairs spread over all lengths
-        if len(pairs) < 500:
-            data_cfg.val_fraction = data_cfg.test_fraction = 0.2
-        data_cfg.vocab_size, data_cfg.batch_size, data_cfg.eval_batch_size = 400, 8, 16
-        data_cfg.max_eval_pairs = 32
-        model_cfg.update(n_embd=16, enc_hidden=16, enc_layers=1, dec_hidden=32, dec_layers=1, attn_dim=16)
-        train_cfg.max_steps, train_cfg.eval_every, train_cfg.checkpoint_every = 6, 3, 3
-        train_cfg.sample_every, train_cfg.warmup_steps = 3, 2
-    run_dir = run_dir_for(args.run_dir, f"translator-{args.direction}", args.fresh)
+        if len(pairs) < 500:  # e.g. the 72 built-in pairs: 5% would leave 3 for validation
+            data_cfg = replace(data_cfg, val_fraction=0.2, test_fraction=0.2)
+    run_dir = run_dir_for(args.run_dir, f"translator-{data_cfg.direction}", args.fresh)
     if run_dir is None:
         return 2
 

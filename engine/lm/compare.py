@@ -28,16 +28,14 @@ model treats a symbol it never saw.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from engine.lm.chars import ROLES, char_roles, display_char
 from engine.ngram import NGramLM
 from engine.ngram.model import BOS_ID, EOS_ID, UNK_ID
-from engine.ngram.smoothing import INTERPOLATED
 
 __all__ = [
     "MAX_CHARS",
@@ -49,7 +47,6 @@ __all__ = [
     "charlm_scores",
     "charlm_surprisal",
     "ngram_scores",
-    "next_distributions",
     "compare_text",
     "totals",
     "char_roles",
@@ -76,24 +73,6 @@ def cap_text(text: str, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
     if len(text) <= max_chars:
         return text, False
     return text[:max_chars], True
-
-
-def display_char(ch: str) -> str:
-    """A visible stand-in for a character in a strip: ``↵`` newline, ``⇥`` tab, ``·`` other spaces,
-    ``�`` for control and invisible format characters (zero-width joiner, variation selectors...).
-    Ordinary characters, emoji included, are shown as themselves; a plain space stays a space."""
-    if ch == "\n":
-        return "↵"
-    if ch == "\t":
-        return "⇥"
-    if ch == " ":
-        return " "
-    cat = unicodedata.category(ch)
-    if cat.startswith("Z"):
-        return "·"
-    if cat in ("Cc", "Cf", "Cs", "Co", "Cn") or cat.startswith("M"):
-        return "\ufffd"
-    return ch
 
 
 # ---------------------------------------------------------------------------------------------- scores
@@ -183,7 +162,7 @@ def ngram_scores(lm: NGramLM, text: str, context: str = "\n", top_k: int = 5) ->
 
     The text is scored after ``context`` (default ``"\\n"``, the same start as the char-LSTM), with
     no ``<s>`` padding: position ``t`` is conditioned on the last ``order - 1`` characters of
-    ``context + text[:t]``. Vectorised, top-k alternatives included (:func:`next_distributions`).
+    ``context + text[:t]``. Vectorised, top-k alternatives included (``NGramLM.next_distributions``).
     """
     if lm.tokenization != "char":
         raise ValueError("ngram_scores needs a character n-gram model (fit_text(..., tokens='char'))")
@@ -192,93 +171,18 @@ def ngram_scores(lm: NGramLM, text: str, context: str = "\n", top_k: int = 5) ->
     unknown = ids == UNK_ID
     if T == 0:
         return CharScores(np.zeros(0), np.zeros(0), unknown, [], np.zeros((0, top_k)), lm.is_distribution)
-    full = lm.encode(context + text) if context else ids
-    c = len(full) - T
-    lp = _score_ids(lm, full)[c:]
+    seq = context + text  # one id per character: the text starts at position len(context)
+    c = len(context)
+    lp = lm.score_sequence(seq, bos=False)[c:]
     top_chars: list[list[str]] = []
     top_probs = np.zeros((T, 0))
     if top_k > 0:
-        dists = next_distributions(lm, full, np.arange(c, c + T))
+        dists = lm.next_distributions(seq, np.arange(c, c + T))  # (T, V)
         symbols = [_ngram_symbol(i) if i in (UNK_ID, BOS_ID, EOS_ID) else str(s) for i, s in enumerate(lm.vocab)]
         top_chars, top_probs = _top(dists, symbols, top_k)
     with np.errstate(divide="ignore"):
         bits = -lp
     return CharScores(bits, np.exp2(lp), unknown, top_chars, top_probs, lm.is_distribution)
-
-
-def next_distributions(lm: NGramLM, ids: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``P(w | ids[p-order+1 : p])`` for every position ``p`` and every token ``w``: shape ``(len(positions), V)``.
-
-    Row ``i`` equals ``lm.distribution`` of the (up to ``order - 1``) tokens before ``positions[i]``
-    (no ``<s>`` padding: the first positions use the shorter contexts they have), computed for all
-    positions at once with the same formulas as ``NGramLM._probs_at`` -- one binary search per level
-    for all ``T * V`` candidate n-grams instead of ``T`` calls of ``distribution``.
-    """
-    C = lm._require()
-    o, V, name = lm.order, lm.vocab_size, lm.smoothing
-    q = np.asarray(ids, dtype=np.int64)
-    t = np.asarray(positions, dtype=np.int64)
-    T = t.size
-    if T == 0:
-        return np.zeros((0, V))
-    qid = C.lookup(q, o)
-    W = np.arange(V, dtype=np.int64)
-
-    def take(arr: np.ndarray, idx: np.ndarray, default: float) -> np.ndarray:
-        ok = idx >= 0
-        return np.where(ok, arr[np.where(ok, idx, 0)] if arr.size else default, default)
-
-    def level(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # context q[t-k+1 : t] (its id at level k-1) and the k-grams "context + w" for every w
-        s = t - k + 1
-        active = s >= 0
-        cid = np.where(active, qid[k - 1][np.maximum(s, 0)], -1)
-        if k == 1:
-            gid = np.broadcast_to(C.find(1, W), (T, V))
-        else:
-            key = np.where(cid[:, None] >= 0, cid[:, None] * V + W[None, :], -1)
-            gid = np.where(cid[:, None] >= 0, C.find(k, key.ravel()).reshape(T, V), -1)
-        return cid, gid, active
-
-    if name in INTERPOLATED:
-        prob = np.full((T, V), 1.0 / V if lm.uniform_base else 0.0)
-        for k in range(1, o + 1):
-            cid, gid, _ = level(k)
-            ec = take(lm._ec[k], gid, 0)
-            alpha = np.maximum(ec - lm._dvec[k][np.minimum(ec, 3)], 0.0) * take(lm._inv_denom[k], cid, 0.0)[:, None]
-            prob = alpha + take(lm._gamma[k], cid, 1.0)[:, None] * prob
-        return prob
-    if name == "stupid_backoff":
-        assert lm.alpha is not None
-        score = np.full((T, V), 1.0 / V if lm.uniform_base else 0.0)
-        for k in range(1, o + 1):
-            cid, gid, active = level(k)
-            cnt = take(C.counts[k], gid, 0)
-            rel = cnt / np.maximum(take(lm._ctx_total[k], cid, 1.0), 1e-300)[:, None]
-            score = np.where(active[:, None], np.where(cnt > 0, rel, lm.alpha * score), score)
-        return score
-    # add-k and MLE use only the longest available context
-    top = np.minimum(t + 1, o)
-    out = np.zeros((T, V))
-    for k in range(1, o + 1):
-        sel = top == k
-        if not sel.any():
-            continue
-        cid, gid, _ = level(k)
-        cnt = take(C.counts[k], gid[sel], 0)
-        total = take(lm._ctx_total[k], cid[sel], 0.0)[:, None]
-        if name == "add_k":
-            assert lm.k is not None
-            out[sel] = (cnt + lm.k) / (total + lm.k * V)
-        else:
-            out[sel] = np.divide(cnt, total, out=np.zeros(cnt.shape), where=total > 0)
-    return out
-
-
-def _score_ids(lm: NGramLM, ids: np.ndarray) -> np.ndarray:
-    """``log2 P(ids[t] | ids[t-order+1 : t])`` for every t, no padding (the first ones use shorter contexts)."""
-    with np.errstate(divide="ignore"):
-        return np.log2(lm._probs_at(np.asarray(ids, dtype=np.int64), 0))
 
 
 # ---------------------------------------------------------------------------------------------- totals
@@ -347,63 +251,7 @@ def compare_text(lm: NGramLM, charlm: Any | None, text: str, context: str = "", 
 
 
 # ---------------------------------------------------------------------------------------------- roles
-#: Character roles of a play text, in display order (what each model needs to predict them).
-ROLES = ("speaker", "line_start", "newline", "closing", "word_start", "word_inside", "space", "punctuation", "other")
-_SPEAKER = re.compile(r"^[A-Z][A-Za-z' .-]{0,40}:$")
-_CLOSERS = {")": "(", "]": "[", "}": "{", "”": "“", "’": "‘", "»": "«"}
-
-
-def char_roles(text: str) -> list[str]:
-    """A role for every character, for the "where does memory help" table.
-
-    * ``speaker``: the characters of a speaker line (``ROMEO:``) -- the play's structure;
-    * ``line_start``: the first character of any other line;
-    * ``newline``: the line break itself (when does a verse line end?);
-    * ``closing``: a closing bracket or quote whose opening one is earlier in the text
-      (``)`` ``]`` ``}`` ``”`` ``’`` ``»``, and a ``"`` that closes an open ``"``);
-    * ``word_start`` / ``word_inside``: letters and digits at the start of a word / after its first letter;
-    * ``space``, ``punctuation``, ``other``.
-    """
-    roles = ["other"] * len(text)
-    pos = 0
-    for line in text.split("\n"):
-        end = pos + len(line)
-        speaker = bool(_SPEAKER.match(line))
-        for i in range(pos, end):
-            roles[i] = "speaker" if speaker else ""
-        if end < len(text):
-            roles[end] = "newline"
-        pos = end + 1
-    open_count: dict[str, int] = {}
-    quote_open = False
-    prev = "\n"
-    for i, ch in enumerate(text):
-        if ch in _CLOSERS.values():
-            open_count[ch] = open_count.get(ch, 0) + 1
-        closing = False
-        if ch in _CLOSERS and open_count.get(_CLOSERS[ch], 0) > 0:
-            open_count[_CLOSERS[ch]] -= 1
-            closing = True
-        if ch == '"':
-            closing, quote_open = quote_open, not quote_open
-        if roles[i] == "":
-            if prev == "\n" and ch != "\n":
-                role = "line_start"
-            elif closing:
-                role = "closing"
-            elif ch.isalnum():
-                role = "word_inside" if prev.isalnum() or prev in "'’" else "word_start"
-            elif ch.isspace():
-                role = "space"
-            elif unicodedata.category(ch).startswith("P"):
-                role = "punctuation"
-            else:
-                role = "other"
-            roles[i] = role
-        prev = ch
-    return roles
-
-
+# (what role each character plays: engine.lm.chars.char_roles)
 def advantage_by_role(cmp: Comparison) -> list[dict[str, Any]]:
     """Mean bits/char of each model per character role (unknown characters left out), in :data:`ROLES` order."""
     if cmp.lstm is None:
@@ -449,7 +297,7 @@ def highlights(cmp: Comparison, k: int = 5, window: int = 24) -> dict[str, list[
 def strip_layout(text: str, width: int = 64) -> tuple[np.ndarray, np.ndarray, int]:
     """Where each character goes in a wrapped strip: ``(row, col, n_rows)``.
 
-    A new row starts after every newline (which is drawn as ``↵`` at the end of its line, so the
+    A new row starts after every newline (which is drawn as ``⏎`` at the end of its line, so the
     strip keeps the play's line structure) and after ``width`` characters.
     """
     T = len(text)

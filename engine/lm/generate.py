@@ -4,6 +4,19 @@ The prime text is run through the network once; after that every new character i
 ``CharLM.step`` with the carried hidden state, so generating ``n`` characters costs ``O(n)``
 whatever the prime's length. The unknown symbol (id 0) is never generated.
 
+A prime may have at most :data:`MAX_PRIME_CHARS` characters; a longer one is refused with
+:class:`PrimeTooLongError` rather than cut, so the model never continues a text the caller did not
+give. Priming takes memory of one chunk whatever its length (``CharLM.prime``), but time grows
+with it, and one visitor must not hold a shared server's CPUs for long::
+
+    >>> from engine.lm.generate import MAX_PRIME_CHARS, PrimeTooLongError, check_prime
+    >>> check_prime("x" * MAX_PRIME_CHARS)  # at the cap: fine
+    >>> try:
+    ...     check_prime("x" * (MAX_PRIME_CHARS + 1))
+    ... except PrimeTooLongError as exc:
+    ...     print(exc)
+    the prime has 20,001 characters; at most 20,000 are allowed (keep its last 20,000)
+
 Example::
 
     >>> from engine import load_pretrained, generate_text            # doctest: +SKIP
@@ -22,9 +35,26 @@ import torch
 from engine import decoding
 from engine.decoding import DecodeConfig, StepResult
 
-__all__ = ["CharCandidate", "CharGeneration", "generate_text", "generation_from_steps", "stream_text", "decode_config"]
+__all__ = ["CharCandidate", "CharGeneration", "MAX_PRIME_CHARS", "PrimeTooLongError", "check_prime", "generate_text",
+           "generation_from_steps", "stream_text", "decode_config"]
 
 METHODS = ("greedy", "sample", "beam")
+MAX_PRIME_CHARS = 20_000  # a few seconds of priming for the shipped 2x512 LSTM on one CPU core
+
+
+class PrimeTooLongError(ValueError):
+    """The prime has more than :data:`MAX_PRIME_CHARS` characters."""
+
+    def __init__(self, n_chars: int, max_chars: int = MAX_PRIME_CHARS):
+        self.n_chars, self.max_chars = n_chars, max_chars
+        super().__init__(f"the prime has {n_chars:,} characters; at most {max_chars:,} are allowed "
+                         f"(keep its last {max_chars:,})")
+
+
+def check_prime(prime: str, max_chars: int = MAX_PRIME_CHARS) -> None:
+    """Raise :class:`PrimeTooLongError` when ``prime`` is longer than ``max_chars`` characters."""
+    if len(prime) > max_chars:
+        raise PrimeTooLongError(len(prime), max_chars)
 
 
 @dataclass
@@ -86,17 +116,29 @@ def stream_text(model, prime: str = "", length: int = 200, method: str = "sample
 
     Beam search cannot stream (the best sequence is only known at the end): it yields its best
     text once. ``record`` collects the raw :class:`~engine.decoding.StepResult` of every step.
+    The prime and the settings are checked when this is called, before anything is yielded
+    (:class:`PrimeTooLongError`, ``ValueError``).
     """
-    if method == "beam":
-        yield generate_text(model, prime, length, method, temperature, top_k, top_p, beam_width, seed).text
-        return
+    check_prime(prime)
     cfg = decode_config(method, length, temperature, top_k, top_p, beam_width)
+    if method == "beam":
+        return _beam_once(model, prime, length, temperature, top_k, top_p, beam_width, seed)
+    return _stream(model, prime, cfg, seed, record_top, record)
+
+
+def _beam_once(model, prime: str, length: int, temperature: float, top_k: int | None, top_p: float | None,
+               beam_width: int, seed: int) -> Iterator[str]:
+    yield generate_text(model, prime, length, "beam", temperature, top_k, top_p, beam_width, seed).text
+
+
+def _stream(model, prime: str, cfg: DecodeConfig, seed: int, record_top: int,
+            record: list[StepResult] | None) -> Iterator[str]:
     model.eval()
     device = model.head.weight.device
     token, hidden, _ = model.prime(prime)
     gen = torch.Generator(device=device).manual_seed(seed)
     steps = decoding.iter_generate(_step_fn(model), token, hidden, cfg, generator=gen, record_top=record_top)
-    yield from decoding.stream_text(steps, model.vocab.chars.__getitem__, record=record)
+    yield from decoding.iter_text(steps, model.vocab.chars.__getitem__, record=record)
 
 
 def generation_from_steps(model, prime: str, steps: list[StepResult], text: str | None = None) -> CharGeneration:
@@ -118,8 +160,10 @@ def generate_text(model, prime: str = "", length: int = 200, method: str = "samp
     """Generate ``length`` characters after ``prime`` with greedy, sampling (temperature/top-k/top-p) or beam.
 
     Characters of the prime that the model has never seen are replaced by the unknown symbol and
-    listed in ``unknown_chars``; an empty prime starts as if after a line break.
+    listed in ``unknown_chars``; an empty prime starts as if after a line break. A prime longer than
+    :data:`MAX_PRIME_CHARS` raises :class:`PrimeTooLongError`.
     """
+    check_prime(prime)
     vocab = model.vocab
     unknown = vocab.unknown(prime) if vocab is not None else []
     if method != "beam":

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -35,7 +35,8 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from engine.data.text import CharVocab
-from engine.nn.cells import make_rnn
+from engine.nn.cells import lstm_pointwise
+from engine.nn.recurrent import make_rnn
 
 __all__ = ["CharLM", "CharLMConfig"]
 
@@ -45,22 +46,40 @@ _PACKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (we
 
 @dataclass
 class CharLMConfig:
-    vocab_size: int
-    cell: str = "lstm"  # rnn | gru | lstm
-    fused: bool = True  # torch.nn.{RNN,GRU,LSTM} (fast) or engine.nn.cells (the lecture's equations)
-    peephole: bool = False  # LSTM peephole connections (from-scratch cells only)
-    n_layer: int = 2
-    n_hidden: int = 512
-    n_embd: int = 64
-    dropout: float = 0.2  # on the embedding output, between layers, and before the head
-    # DropConnect on the recurrent weights W (AWD-LSTM's "weight drop", Merity et al. 2018): in training,
-    # each batch zeroes this fraction of W's entries, the same mask at every time step of the batch.
-    weight_drop: float = 0.0
+    """The char-LM's architecture. Each field is declared once, here: ``python -m engine train charlm``
+    generates its flags from these fields (``n_hidden`` -> ``--n-hidden``) and the Train page's widgets
+    start from a preset of them (:mod:`engine.lm.presets`).
+
+    ``vocab_size`` is known only once the text is read: settings leave it ``None`` and the recipe
+    fills it in (:func:`engine.lm.recipe.charlm_trainer`)::
+
+        >>> from dataclasses import replace
+        >>> settings = CharLMConfig(n_layer=1, n_hidden=32)
+        >>> settings.vocab_size is None
+        True
+        >>> replace(settings, vocab_size=65).vocab_size
+        65
+    """
+
+    vocab_size: int | None = field(default=None, metadata={"help": "symbols in the vocabulary (from the data)"})
+    cell: str = field(default="lstm", metadata={"help": "recurrent cell", "choices": CELLS})
+    fused: bool = field(default=True, metadata={
+        "help": "fused torch.nn.{RNN,GRU,LSTM} modules (fast); --no-fused: the lecture's equations "
+                "(engine.nn.cells)"})
+    peephole: bool = field(default=False, metadata={"help": "LSTM peephole connections (needs --no-fused)"})
+    n_layer: int = field(default=2, metadata={"help": "stacked recurrent layers"})
+    n_hidden: int = field(default=512, metadata={"help": "hidden size per layer (h_t, and c_t for the LSTM)"})
+    n_embd: int = field(default=64, metadata={"help": "character embedding size (x_t)"})
+    dropout: float = field(default=0.2, metadata={
+        "help": "dropout on the embedding output, between layers and before the head"})
+    weight_drop: float = field(default=0.0, metadata={
+        "help": "DropConnect on the recurrent weights W (AWD-LSTM's weight drop, Merity et al. 2018): in "
+                "training each batch zeroes this fraction of W's entries, the same mask at every time step"})
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
-        if self.vocab_size < 2:
+        if self.vocab_size is not None and self.vocab_size < 2:
             raise ValueError("vocab_size must be >= 2")
         if min(self.n_layer, self.n_hidden, self.n_embd) < 1:
             raise ValueError("n_layer, n_hidden and n_embd must be >= 1")
@@ -78,6 +97,8 @@ class CharLM(nn.Module):
 
     def __init__(self, config: CharLMConfig, vocab: CharVocab | None = None):
         super().__init__()
+        if config.vocab_size is None:
+            raise ValueError("config.vocab_size is not set (the recipe sets it from the data)")
         if vocab is not None and len(vocab) != config.vocab_size:
             raise ValueError(f"vocab has {len(vocab)} symbols but config.vocab_size={config.vocab_size}")
         self.config = config
@@ -147,10 +168,8 @@ class CharLM(nn.Module):
             # accumulates in fp32. Only used when the weights are exactly fp16 values (the shipped
             # models are stored in fp16), so the probabilities are the fp32 path's to rounding.
             for layer, w in enumerate(packed):
-                gates = torch.ops.quantized.linear_dynamic_fp16(torch.cat([x, h0[layer]], 1), w)  # (B, 4H)
-                i, f, g, o = gates.chunk(4, 1)  # torch's LSTM gate order: input, forget, cell, output
-                c = torch.sigmoid(f) * c0[layer] + torch.sigmoid(i) * torch.tanh(g)  # (B, H)
-                x = torch.sigmoid(o) * torch.tanh(c)  # (B, H)
+                pre = torch.ops.quantized.linear_dynamic_fp16(torch.cat([x, h0[layer]], 1), w)  # U x + W h + b (B, 4H)
+                x, c = lstm_pointwise(pre, c0[layer])  # the gate equations: h_t, c_t, each (B, H)
                 hs.append(x)
                 cs.append(c)
             return self.head(x), (torch.stack(hs), torch.stack(cs))
@@ -194,22 +213,43 @@ class CharLM(nn.Module):
         return packed
 
     @torch.no_grad()
-    def prime(self, text: str, batch_size: int = 1) -> tuple[torch.Tensor, Any, torch.Tensor]:
+    def prime(self, text: str, batch_size: int = 1, chunk: int = 256) -> tuple[torch.Tensor, Any, torch.Tensor]:
         """Run the prime text once; returns (last token (B,), hidden before it, encoded prime).
 
         The hidden state returned has consumed everything *except* the last character, so
         feeding that character to :meth:`step` gives the first new character's distribution.
         An empty prime starts as if after a line break (or from the first symbol if the
         vocabulary has no newline).
+
+        Only the recurrence runs: ``h_t`` of every prime character is needed for ``h_{t+1}``, but
+        ``o_t = V h_t + c`` is not, so the head is skipped. The prime goes through in chunks of
+        ``chunk`` characters carrying ``hidden`` from one to the next, so memory is that of
+        one chunk however long the prime (one pass over the whole prime kept its (B, T, H) outputs and
+        (B, T, V) logits: about 14 KB per character with the shipped 2x512 LSTM). In training mode the
+        embedding dropout applies as in :meth:`forward`, DropConnect on ``W`` does not: priming is for
+        generation, which runs in eval mode. The same numbers as one pass::
+
+            >>> import torch
+            >>> from engine.lm.model import CharLM, CharLMConfig
+            >>> from engine.data import CharVocab
+            >>> vocab = CharVocab.from_text("to be or not to be")
+            >>> model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=8, n_embd=4), vocab).eval()
+            >>> token, (h, c), ids = model.prime("to be or not to be" * 40)  # 720 characters: 3 chunks
+            >>> with torch.no_grad():
+            ...     _, _, (h1, c1) = model(ids[None, :-1])                    # one pass, head included
+            >>> torch.allclose(h, h1, atol=1e-6) and torch.allclose(c, c1, atol=1e-6)
+            True
         """
         vocab = self._need_vocab()
         device = self.head.weight.device
         ids = vocab.encode(text) if text else [vocab.encode("\n")[0] if "\n" in vocab else 1]
-        prefix = torch.tensor(ids, dtype=torch.long, device=device)[None].expand(batch_size, -1)
+        prefix = torch.tensor(ids, dtype=torch.long, device=device)  # (T,)
         hidden = None
-        if prefix.size(1) > 1:
-            _, _, hidden = self(prefix[:, :-1], None, None)
-        return prefix[:, -1], hidden, prefix[0]
+        for start in range(0, prefix.size(0) - 1, chunk):  # every character but the last
+            part = prefix[start:min(start + chunk, prefix.size(0) - 1)]  # (≤ chunk,)
+            x = self.drop(self.embed(part[None].expand(batch_size, -1)))  # (B, ≤ chunk, E)
+            _, hidden = self.rnn(x, hidden)  # the chunk's (B, chunk, H) outputs are dropped here
+        return prefix[None, -1].expand(batch_size), hidden, prefix
 
     def _need_vocab(self) -> CharVocab:
         if self.vocab is None:

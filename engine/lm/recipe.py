@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -20,23 +20,30 @@ from engine.train.trainer import TrainConfig, Trainer, TrainEvent
 __all__ = ["CharLMData", "charlm_trainer", "load_charlm_run"]
 
 
+BPTT = ("truncated", "full")
+
+
 @dataclass
 class CharLMData:
-    batch_size: int = 64
-    seq_len: int = 128
-    bptt: str = "truncated"  # truncated: carry hidden across chunks | full: independent windows
-    val_fraction: float = 0.1
-    eval_batch_size: int = 16
-    eval_seq_len: int = 256
+    """How the text becomes batches. Each field is a ``train charlm`` flag (``seq_len`` -> ``--seq-len``)."""
+
+    batch_size: int = field(default=64, metadata={"help": "sequences per batch"})
+    seq_len: int = field(default=128, metadata={"help": "characters per sequence (the BPTT length T)"})
+    bptt: str = field(default="truncated", metadata={
+        "help": "truncated: carry the hidden state across chunks (detached every T steps); full: independent "
+                "random windows", "choices": BPTT})
+    val_fraction: float = field(default=0.1, metadata={"help": "last fraction of the text held out for validation"})
+    eval_batch_size: int = field(default=16, metadata={"help": "contiguous streams the validation text is cut into"})
+    eval_seq_len: int = field(default=256, metadata={"help": "characters per validation chunk (hidden state carried)"})
 
     def __post_init__(self) -> None:
-        if self.bptt not in ("truncated", "full"):
+        if self.bptt not in BPTT:
             raise ValueError(f"bptt must be 'truncated' or 'full', got {self.bptt!r}")
 
 
 def charlm_trainer(
     text: str,
-    model_config: dict,
+    model: CharLMConfig,
     data: CharLMData,
     train: TrainConfig,
     *,
@@ -52,9 +59,9 @@ def charlm_trainer(
 ) -> Trainer:
     """Build (or resume) a char-LM training run on ``text``.
 
-    ``model_config`` holds :class:`CharLMConfig` fields except ``vocab_size`` (taken from the text).
-    When ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the vocabulary
-    it was started with.
+    ``model`` is the architecture; its ``vocab_size`` is filled in from the text (the settings leave it
+    ``None``). When ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the
+    vocabulary and architecture it was started with.
 
     ``init_from`` (a checkpoint folder or pretrained name) starts a *new* run from that model's weights
     and vocabulary instead of a random initialisation, like nanoGPT's ``init_from``: a second training
@@ -64,11 +71,11 @@ def charlm_trainer(
     vocab = None
     init = None
     if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
-        from engine.train.checkpoint import read_checkpoint
+        from engine.train.checkpoint import config_from_dict, read_checkpoint
 
         _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
         vocab = CharVocab(cfg_json["meta"]["vocab"])
-        model_config = {k: v for k, v in cfg_json["config"].items() if k != "vocab_size"}
+        model = config_from_dict(CharLMConfig, cfg_json["config"])
     elif init_from is not None:
         from engine.train.checkpoint import load_model
 
@@ -78,14 +85,14 @@ def charlm_trainer(
         vocab = init.vocab
     vocab = vocab or CharVocab.from_text(text)
     torch.manual_seed(train.seed)  # same initial weights for the same seed
-    model = CharLM(CharLMConfig(vocab_size=len(vocab), **model_config), vocab)
+    net = CharLM(replace(model, vocab_size=len(vocab)), vocab)
     if init is not None:
         fixed = ("cell", "fused", "peephole", "n_layer", "n_hidden", "n_embd")
-        differ = {k: (getattr(init.config, k), getattr(model.config, k)) for k in fixed
-                  if getattr(init.config, k) != getattr(model.config, k)}
+        differ = {k: (getattr(init.config, k), getattr(net.config, k)) for k in fixed
+                  if getattr(init.config, k) != getattr(net.config, k)}
         if differ:
             raise ValueError(f"--init-from {init_from}: architecture differs (checkpoint, requested): {differ}")
-        model.load_state_dict(init.state_dict())
+        net.load_state_dict(init.state_dict())
     train_ids, val_ids = encode_split(text, vocab, data.val_fraction)
     if data.bptt == "truncated":
         batches = TBPTTStreams(train_ids, data.batch_size, data.seq_len, rank, world_size)
@@ -100,7 +107,7 @@ def charlm_trainer(
 
     meta = {"data": asdict(data), "provenance": provenance or {},
             "train_chars": len(train_ids), "val_chars": len(val_ids)}
-    trainer = Trainer(model, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run_dir,
+    trainer = Trainer(net, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run_dir,
                       checkpoint_meta=meta, listeners=listeners, device=device)
     if resume:
         trainer.resume_if_possible()

@@ -12,9 +12,13 @@ Quick start::
 
 Modules:
 
+* :mod:`engine.ngram.vocab` -- the ``<s>``/``</s>``/``<unk>`` symbols, tokens <-> ids;
 * :mod:`engine.ngram.counting` -- counting n-grams with numpy (sorted int64 keys, binary search);
 * :mod:`engine.ngram.smoothing` -- the smoothing formulas and discount estimators;
-* :mod:`engine.ngram.model` -- :class:`NGramLM` and the ``<s>``/``</s>``/``<unk>`` conventions.
+* :mod:`engine.ngram.interpolate` -- the formulas evaluated at many positions at once;
+* :mod:`engine.ngram.sampling` -- generating text;
+* :mod:`engine.ngram.persistence` -- the ``.npz`` model file;
+* :mod:`engine.ngram.model` -- :class:`NGramLM` and its conventions.
 
 Pure numpy: no torch needed. NLTK is only used by the tests and the benchmark, as a reference.
 """
@@ -29,10 +33,9 @@ from engine.ngram.model import (
     UNK_ID,
     NGramLM,
     NotFittedError,
-    describe_smoothings,
     tokenize_words,
 )
-from engine.ngram.smoothing import SMOOTHINGS, chen_goodman_discounts, ney_discount
+from engine.ngram.smoothing import SMOOTHINGS, chen_goodman_discounts, describe_smoothings, ney_discount
 
 __all__ = [
     "NGramLM",

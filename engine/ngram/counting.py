@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.ngram.vocab import BOS_ID, EOS_ID
+
 __all__ = ["NGramCounts"]
 
 
@@ -144,6 +146,47 @@ class NGramCounts:
             counts = [c.astype(np.int32) for c in counts]
             continuation = [c.astype(np.int32) for c in continuation]
         return cls(order=order, vocab_size=V, keys=keys, counts=counts, continuation=continuation)
+
+    def lower_order(self, n: int) -> NGramCounts:
+        """*Exactly* the counts of order ``n <= order`` that fitting the same sequences would give.
+
+        The counts of an order-N model contain all the counts of every order n <= N. Only the
+        n-grams made of padding alone differ, because an order-N model pads with N-1 ``<s>``/``</s>``
+        and an order-n one with n-1: those few counts and continuation counts are corrected here.
+        Most arrays are shared with this object rather than copied (counts are never modified).
+
+        Raises:
+            ValueError: if some training sequence was empty (its padding cannot be told apart).
+        """
+        keys, counts, cont = list(self.keys[: n + 1]), list(self.counts[: n + 1]), list(self.continuation[:n])
+        cont.append(np.zeros(0, np.int64))
+        big, V = self.order, self.vocab_size
+        if n < big:
+            if big >= 2 and self.find(2, np.array([int(self.find(1, np.array([BOS_ID]))[0]) * V + EOS_ID]))[0] >= 0:
+                raise ValueError("derive() cannot lower the order of a model fitted on empty sequences; refit it")
+            # Number of sequences S: <s> occurs N-1 times in each padded sequence.
+            n_seq = int(self.counts[1][self.find(1, np.array([BOS_ID]))[0]]) // (big - 1)
+            gids = []
+            for pad in (BOS_ID, EOS_ID):
+                # id of the pure-padding k-gram pad^k at each level (pad^k exists for every k <= N - 1)
+                gid = [0]
+                for k in range(1, n + 1):
+                    key = pad if k == 1 else gid[k - 1] * V + pad
+                    gid.append(int(self.find(k, np.array([key]))[0]))
+                gids.append(gid)
+            for k in range(1, n):
+                # pad^k occurs N - k times per sequence with N-1 pads, n - k times with n-1 pads
+                counts[k] = counts[k].copy()
+                counts[k][[g[k] for g in gids]] -= n_seq * (big - n)
+            if n >= 2:
+                # pad^n is no n-gram of the order-n model: pad^(n-1) loses that left neighbour
+                cont[n - 1] = cont[n - 1].copy()
+                cont[n - 1][[g[n - 1] for g in gids]] -= 1
+            # and pad^n itself is not counted
+            keep = np.ones(keys[n].size, dtype=bool)
+            keep[[g[n] for g in gids]] = False
+            keys[n], counts[n] = keys[n][keep], counts[n][keep]
+        return NGramCounts(n, V, keys, counts, cont)
 
     # ------------------------------------------------------------------ queries
     def num_ngrams(self, k: int) -> int:

@@ -10,7 +10,7 @@
   1..10, the n-gram coverage table (distinct n-grams seen vs ``V**n``), sizes and fit times;
 * ``card.md`` -- the model card, written from ``metrics.json`` by the same command.
 
-Built with ``python -m engine train ngram`` (see ``engine/cli.py``)::
+Built with ``python -m engine train ngram`` (see ``engine/cli/ngram.py``)::
 
     python -m engine train ngram --corpus tinyshakespeare --data-dir $RNN_DATA_DIR \\
         --out pretrained/ngram-shakespeare

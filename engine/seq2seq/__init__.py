@@ -1,1 +1,2 @@
-"""Encoder-decoder translation: the model, its training recipe, and BLEU/chrF evaluation."""
+"""Encoder-decoder translation: the model, its text side (input preparation, notes, results), its training
+recipe, and BLEU/chrF evaluation."""

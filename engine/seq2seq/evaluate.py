@@ -1,10 +1,12 @@
 """Scoring translations with sacrebleu: BLEU and chrF, overall and by source length, multi-reference.
 
-* **BLEU** (Papineni et al. 2002): geometric mean of modified 1- to 4-gram precisions against all
-  references, times a brevity penalty; sacrebleu's standard ``13a`` tokenisation, so the number is
-  comparable with published ones (the *signature* says exactly how it was computed).
-* **chrF** (Popović 2015): F-score of character n-grams (n <= 6, recall weighted twice): kinder to
-  French morphology (``allé`` vs ``allée``) and meaningful on single short sentences.
+* **BLEU** (Papineni et al. 2002, :func:`engine.metrics.corpus_bleu`): geometric mean of modified 1- to
+  4-gram precisions against all references, times a brevity penalty; sacrebleu's standard ``13a``
+  tokenisation, so the number is comparable with published ones (the *signature* says exactly how it
+  was computed).
+* **chrF** (Popović 2015, :func:`engine.metrics.corpus_chrf`): F-score of character n-grams (n <= 6,
+  recall weighted twice): kinder to French morphology (``allé`` vs ``allée``) and meaningful on single
+  short sentences.
 
 Tatoeba gives several French translations for many English sentences; all of them are references
 (:func:`engine.data.parallel.group_references`), so a correct translation that happens to differ
@@ -20,6 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from engine.metrics import corpus_bleu, corpus_chrf
 
 __all__ = ["LENGTH_BUCKETS", "BucketScore", "TranslationScores", "bucket_of", "evaluate_translator", "recorded_scores",
            "score_corpus"]
@@ -86,30 +90,15 @@ class TranslationScores:
         return "\n".join(lines)
 
 
-def _streams(refs: Sequence[Sequence[str]]) -> list[list[str | None]]:
-    """sacrebleu wants one stream per reference position; missing references are ``None``."""
-    k = max(len(r) for r in refs)
-    return [[r[i] if i < len(r) else None for r in refs] for i in range(k)]
-
-
 def score_corpus(hypotheses: Sequence[str], references: Sequence[Sequence[str]], sources: Sequence[str] | None = None,
                  buckets: Sequence[tuple[int, int | None]] = LENGTH_BUCKETS) -> TranslationScores:
     """Corpus BLEU and chrF of ``hypotheses`` against (possibly several) ``references`` each.
 
     With ``sources``, scores are also computed per source-length bucket.
     """
-    from sacrebleu.metrics import BLEU, CHRF
-
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(f"need as many reference lists as hypotheses (> 0), got {len(hypotheses)} and "
-                         f"{len(references)}")
-    if any(len(r) == 0 for r in references):
-        raise ValueError("every hypothesis needs at least one reference")
-    bleu, chrf = BLEU(), CHRF()
-    b = bleu.corpus_score(list(hypotheses), _streams(references))
-    c = chrf.corpus_score(list(hypotheses), _streams(references))
-    result = TranslationScores(bleu=round(b.score, 2), chrf=round(c.score, 2), bleu_signature=str(bleu.get_signature()),
-                               chrf_signature=str(chrf.get_signature()), sentences=len(hypotheses),
+    b, c = corpus_bleu(hypotheses, references), corpus_chrf(hypotheses, references)
+    result = TranslationScores(bleu=round(b.score, 2), chrf=round(c.score, 2), bleu_signature=b.signature,
+                               chrf_signature=c.signature, sentences=len(hypotheses),
                                references=sum(len(r) for r in references),
                                max_references=max(len(r) for r in references), hypotheses=list(hypotheses))
     if sources is not None:
@@ -120,8 +109,8 @@ def score_corpus(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
                 result.buckets.append(BucketScore(name, 0, None, None))
                 continue
             hy, rf = [hypotheses[i] for i in idx], [references[i] for i in idx]
-            result.buckets.append(BucketScore(name, len(idx), round(BLEU().corpus_score(hy, _streams(rf)).score, 2),
-                                              round(CHRF().corpus_score(hy, _streams(rf)).score, 2)))
+            result.buckets.append(BucketScore(name, len(idx), round(corpus_bleu(hy, rf).score, 2),
+                                              round(corpus_chrf(hy, rf).score, 2)))
     return result
 
 

@@ -48,7 +48,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,25 +64,15 @@ from engine.data.parallel import (
     PAD_ID,
     UNK_ID,
     SubwordTokenizer,
-    normalize_text,
     pad_sources,
-    split_sentences,
 )
 from engine.decoding import DecodeConfig, Hypothesis, beam_search, collect_steps, iter_generate
 from engine.nn.attention import SCORES, Attention
-from engine.nn.cells import make_rnn
+from engine.nn.cells import lstm_pointwise
+from engine.nn.recurrent import make_rnn
+from engine.seq2seq.text import Translation, TranslationInputError, combine, prepare_input, to_translation
 
-__all__ = [
-    "ATTENTIONS",
-    "STATE_BATCH_DIM",
-    "Candidate",
-    "Note",
-    "TranslationInputError",
-    "Translation",
-    "Translator",
-    "TranslatorConfig",
-    "TranslatorError",
-]
+__all__ = ["ATTENTIONS", "STATE_BATCH_DIM", "Translator", "TranslatorConfig", "TranslatorError"]
 
 ATTENTIONS = ("none", *SCORES)  # none | dot | general | additive
 TOKENIZER_FILE = "spm.model"
@@ -92,10 +81,6 @@ TOKENIZER_FILE = "spm.model"
 #: ``(B, S, D)`` is shared by the ``K`` beams of sentence ``b`` instead of being copied per beam.
 STATE_BATCH_DIM = {"h": 0, "c": 0, "feed": 0, "memory": None, "keys": None, "mask": None}
 
-MAX_INPUT_CHARS = 5000  # longer inputs are cut (with a note)
-SPLIT_ABOVE_PIECES = 40  # inputs longer than this (in subwords) are translated sentence by sentence
-MAX_SENTENCES = 20  # at most this many sentences per input (with a note)
-MAX_SOURCE_PIECES = 100  # one sentence longer than this is cut (with a note)
 MAX_OUTPUT_PIECES = 200  # the hard max-length guard of decoding
 
 
@@ -103,31 +88,44 @@ class TranslatorError(ValueError):
     """The translator cannot run (no tokenizer attached, no attention to show, ...)."""
 
 
-class TranslationInputError(ValueError):
-    """The input cannot be translated (not a string, ...): a clear, typed error instead of a crash."""
-
-
 @dataclass
 class TranslatorConfig:
-    vocab_size: int
-    n_embd: int = 256  # word (subword) embedding size
-    enc_hidden: int = 256  # encoder LSTM size per direction
-    enc_layers: int = 2
-    bidirectional: bool = True  # False: a left-to-right encoder (for comparison)
-    dec_hidden: int = 512  # decoder LSTM size
-    dec_layers: int = 1
-    attention: str = "general"  # none | dot | general | additive
-    attn_dim: int = 256  # hidden size of the additive score
-    input_feed: bool = True  # feed h̃_{t-1} to the decoder at step t (attention only)
-    tie_embeddings: bool = True  # one matrix for source embedding, target embedding and output layer
-    dropout: float = 0.2
-    label_smoothing: float = 0.1
-    teacher_forcing: float = 1.0  # probability of feeding the gold previous word (1.0: always)
-    src_lang: str = "en"
-    tgt_lang: str = "fr"
+    """The translator's architecture. Each field is declared once, here: ``python -m engine train translator``
+    generates its flags from these fields (``enc_hidden`` -> ``--enc-hidden``).
+
+    Sizes follow the char-LM's names (``n_embd``, ``attn_dim``), except that there are two recurrent
+    networks of different shapes, an encoder (bidirectional by default) and a decoder, so their sizes
+    are ``enc_hidden``/``enc_layers`` and ``dec_hidden``/``dec_layers`` rather than one ``n_hidden``/``n_layer``.
+    One embedding size serves both (one joint vocabulary, embeddings tied by default). ``vocab_size``
+    is known only once the tokenizer is trained: settings leave it ``None`` and the recipe fills it in.
+    """
+
+    vocab_size: int | None = field(default=None, metadata={"help": "subwords in the joint vocabulary (from the "
+                                                                   "tokenizer)"})
+    n_embd: int = field(default=256, metadata={"help": "subword embedding size"})
+    enc_hidden: int = field(default=256, metadata={"help": "encoder LSTM size per direction"})
+    enc_layers: int = field(default=2, metadata={"help": "encoder LSTM layers"})
+    bidirectional: bool = field(default=True, metadata={
+        "help": "bidirectional encoder; --no-bidirectional: left to right (for comparison)"})
+    dec_hidden: int = field(default=512, metadata={"help": "decoder LSTM size"})
+    dec_layers: int = field(default=1, metadata={"help": "decoder LSTM layers"})
+    attention: str = field(default="general", metadata={
+        "help": "score function (dot/general: Luong multiplicative; additive: Bahdanau; none: the fixed-vector "
+                "encoder-decoder)", "choices": ATTENTIONS})
+    attn_dim: int = field(default=256, metadata={"help": "hidden size of the additive attention score"})
+    input_feed: bool = field(default=True, metadata={
+        "help": "feed the attentional state h~_{t-1} back to the decoder at step t (attention only)"})
+    tie_embeddings: bool = field(default=True, metadata={
+        "help": "one matrix for the source embedding, the target embedding and the output layer"})
+    dropout: float = field(default=0.2, metadata={"help": "dropout on embeddings, between layers, before the output"})
+    label_smoothing: float = field(default=0.1, metadata={"help": "label smoothing of the training loss"})
+    teacher_forcing: float = field(default=1.0, metadata={
+        "help": "probability of feeding the gold previous word (below 1: scheduled sampling)"})
+    src_lang: str = field(default="en", metadata={"help": "source language (from the data's direction)"})
+    tgt_lang: str = field(default="fr", metadata={"help": "target language (from the data's direction)"})
 
     def __post_init__(self) -> None:
-        if self.vocab_size < 5:
+        if self.vocab_size is not None and self.vocab_size < 5:
             raise ValueError("vocab_size must be >= 5 (4 special tokens + at least one word)")
         if self.attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {ATTENTIONS}, got {self.attention!r}")
@@ -153,83 +151,14 @@ class TranslatorConfig:
         return self.directions * self.enc_hidden
 
 
-class Note(str):
-    """A note about what was done to an input: the English text (a plain ``str``) plus a ``code`` and
-    the ``values`` in it, so a user interface can show it in its own language."""
-
-    code: str
-    values: dict
-
-    def __new__(cls, code: str, text: str, **values: Any) -> Note:
-        note = super().__new__(cls, text)
-        note.code, note.values = code, values
-        return note
-
-    def __reduce__(self) -> tuple:
-        return _make_note, (self.code, str(self), self.values)
-
-
-def _make_note(code: str, text: str, values: dict) -> Note:
-    return Note(code, text, **values)
-
-
-@dataclass
-class Candidate:
-    """One entry of the n-best list."""
-
-    text: str
-    pieces: list[str]
-    score: float  # beam: length-normalised log-probability; greedy: log-probability
-    logprob: float  # log P(pieces | source)
-    finished: bool  # ended with </s> (False: cut by the max-length guard)
-
-
-@dataclass
-class Translation:
-    """The translation of one input string.
-
-    Attributes:
-        source: the input as given.
-        text: the translation (the best hypothesis).
-        pieces: its target subwords, ending with ``"</s>"`` when the decoder finished.
-        source_pieces: the source subwords the model read, ending with ``"</s>"``.
-        attention: ``(len(pieces), len(source_pieces))`` attention weights ``α``: row ``t`` is where
-            the decoder looked when writing ``pieces[t]`` (rows sum to 1); ``None`` without attention
-            or when the input was translated in several segments.
-        score, logprob: of the best hypothesis (see :class:`Candidate`).
-        n_best: the n-best list, best first (``n_best[0].text == text``).
-        notes: what was done to the input (cut, split, characters removed, ...), for the user: English
-            strings, each a :class:`Note` whose ``code`` and ``values`` let a UI show it in another language.
-        segments: when a long input was split into sentences, one :class:`Translation` per sentence
-            (``text`` is then their concatenation); empty otherwise.
-    """
-
-    source: str
-    text: str
-    pieces: list[str] = field(default_factory=list)
-    source_pieces: list[str] = field(default_factory=list)
-    attention: torch.Tensor | None = None
-    score: float = 0.0
-    logprob: float = 0.0
-    n_best: list[Candidate] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    segments: list[Translation] = field(default_factory=list)
-
-
-@dataclass
-class _Segment:
-    owner: int  # index of the input it belongs to
-    text: str  # what the model reads (normalised, cleaned)
-    ids: list[int]
-    upper: bool  # the input was all capitals: upper-case the output
-
-
 class Translator(nn.Module):
     kind = "translator"  # its name in checkpoints (engine.train.checkpoint.MODEL_KINDS)
     config_class = TranslatorConfig
 
     def __init__(self, config: TranslatorConfig, tokenizer: SubwordTokenizer | None = None):
         super().__init__()
+        if config.vocab_size is None:
+            raise ValueError("config.vocab_size is not set (the recipe sets it from the tokenizer)")
         if tokenizer is not None and len(tokenizer) != config.vocab_size:
             raise ValueError(f"tokenizer has {len(tokenizer)} pieces but config.vocab_size={config.vocab_size}")
         self.config = config
@@ -349,7 +278,7 @@ class Translator(nn.Module):
         else:
             memory = state["memory"]
             B, N = memory.size(0), h_t.size(0)
-            ctx, alpha = self.attn(h_t.view(B, N // B, -1), state["keys"], memory, state["mask"])  # (B, K, D)
+            ctx, alpha, _ = self.attn(h_t.view(B, N // B, -1), state["keys"], memory, state["mask"])  # (B, K, D)
             ctx, alpha = ctx.reshape(N, -1), alpha.reshape(N, -1)  # (N, D), (N, S)
             both = torch.cat([ctx, h_t], dim=-1)  # (N, D + H)
             h_tilde = torch.tanh(self.combine(both) if fast is None else both @ fast["combine"])  # (N, H)
@@ -517,52 +446,6 @@ class Translator(nn.Module):
                                   "checkpoint folder?); use translate_ids() or pass tokenizer=")
         return self.tokenizer
 
-    def _prepare(self, owner: int, text: Any) -> tuple[list[_Segment], list[str]]:
-        """Normalise, clean, case-fold, split and cap one input; returns its segments and notes."""
-        if not isinstance(text, str):
-            raise TranslationInputError(f"input {owner} is a {type(text).__name__}, not a string")
-        tok = self._need_tokenizer()
-        notes: list[str] = []
-        norm = normalize_text(text)
-        if not norm:
-            return [], [Note("empty", "empty input: nothing to translate")]
-        if len(norm) > MAX_INPUT_CHARS:
-            norm = norm[:MAX_INPUT_CHARS]
-            notes.append(Note("input_cut", f"input longer than {MAX_INPUT_CHARS} characters: only the start was "
-                              "translated", max=MAX_INPUT_CHARS))
-        letters = [ch for ch in norm if ch.lower() != ch.upper()]
-        upper = len(letters) >= 4 and all(ch.isupper() for ch in letters)
-        if upper:  # the corpus is in sentence case: an all-caps input is translated in sentence case
-            norm = _sentence_case(norm)
-            notes.append(Note("all_caps", "input is all capitals: translated in sentence case, output upper-cased"))
-        unseen = tok.unseen_chars(norm)
-        if unseen:
-            norm = normalize_text("".join(ch for ch in norm if ch not in unseen))
-            notes.append(Note("unseen", f"removed characters the model has never seen: {' '.join(unseen)}",
-                              chars=" ".join(unseen)))
-            if not norm:
-                return [], notes + [Note("nothing_left", "nothing left to translate")]
-        sentences = [norm]
-        if len(tok.encode(norm)) > SPLIT_ABOVE_PIECES:
-            sentences = split_sentences(norm)
-            if len(sentences) > 1:
-                notes.append(Note("split", f"long input: translated sentence by sentence ({len(sentences)} sentences)",
-                                  n=len(sentences)))
-            if len(sentences) > MAX_SENTENCES:
-                notes.append(Note("max_sentences", f"only the first {MAX_SENTENCES} of {len(sentences)} sentences "
-                                  "were translated", max=MAX_SENTENCES, n=len(sentences)))
-                sentences = sentences[:MAX_SENTENCES]
-        segments = []
-        for s in sentences:
-            ids = tok.encode(s)
-            if len(ids) > MAX_SOURCE_PIECES:
-                ids = ids[:MAX_SOURCE_PIECES]
-                notes.append(Note("sentence_cut", f"a sentence longer than {MAX_SOURCE_PIECES} subwords was cut: "
-                                  f"...{tok.decode(ids[-5:])}", max=MAX_SOURCE_PIECES, end=tok.decode(ids[-5:])))
-            if ids:
-                segments.append(_Segment(owner, s, ids, upper))
-        return segments, notes
-
     @torch.no_grad()
     def translate(self, sentences: str | Sequence[str], method: str = "beam", beam_width: int = 5, n_best: int = 1,
                   length_penalty: float = 0.6, batch_size: int = 32, max_len: int | None = None) -> list[Translation]:
@@ -590,7 +473,7 @@ class Translator(nn.Module):
         if method == "beam" and not 1 <= n_best <= beam_width:
             raise TranslationInputError(f"need 1 <= n_best ({n_best}) <= beam_width ({beam_width})")
         tok = self._need_tokenizer()
-        prepared = [self._prepare(i, s) for i, s in enumerate(sentences)]
+        prepared = [prepare_input(i, s, tok) for i, s in enumerate(sentences)]
         segments = [seg for segs, _ in prepared for seg in segs]
         order = sorted(range(len(segments)), key=lambda i: -len(segments[i].ids))
         decoded: dict[int, list[Hypothesis]] = {}
@@ -604,51 +487,14 @@ class Translator(nn.Module):
         for i, (segs, notes) in enumerate(prepared):
             parts = []
             for seg in segs:
-                parts.append(self._to_translation(seg, decoded[seg_index], tok))
+                parts.append(to_translation(seg, decoded[seg_index], tok))
                 seg_index += 1
-            results.append(_combine(sentences[i], parts, notes))
+            results.append(combine(sentences[i], parts, notes))
         return results
-
-    def _to_translation(self, seg: _Segment, hyps: list[Hypothesis], tok: SubwordTokenizer) -> Translation:
-        def text_of(h: Hypothesis) -> str:
-            out = tok.decode(h.tokens)
-            return out.upper() if seg.upper else out
-
-        cands = [Candidate(text_of(h), [tok.id_to_piece(t) for t in h.tokens], float(h.score), float(h.logprob),
-                           h.finished) for h in hyps]
-        best = hyps[0]
-        return Translation(source=seg.text, text=cands[0].text, pieces=cands[0].pieces,
-                           source_pieces=[tok.id_to_piece(t) for t in seg.ids] + ["</s>"], attention=best.aux,
-                           score=cands[0].score, logprob=cands[0].logprob, n_best=cands)
 
 
 def _lstm_cell_t(x: torch.Tensor, h: torch.Tensor, c: torch.Tensor, w_t: torch.Tensor, b: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:
     """``nn.LSTMCell`` with weights ``w_t = [W_ih, W_hh]ᵀ`` (in + H, 4H): gates i, f, g, o as in torch."""
-    gates = torch.addmm(b, torch.cat([x, h], dim=-1), w_t)  # (N, 4H)
-    i, f, g, o = gates.chunk(4, dim=-1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
-
-
-def _sentence_case(text: str) -> str:
-    low = re.sub(r"\bi\b", "I", text.lower())
-    return re.sub(r"(^|[.!?]\s+)(\w)", lambda m: m.group(1) + m.group(2).upper(), low)
-
-
-def _combine(source: str, parts: list[Translation], notes: list[str]) -> Translation:
-    if not parts:
-        return Translation(source=source, text="", notes=notes)
-    if len(parts) == 1:
-        p = parts[0]
-        p.source, p.notes = source, notes
-        return p
-    text = " ".join(p.text for p in parts)
-    score = sum(p.score for p in parts) / len(parts)
-    logprob = sum(p.logprob for p in parts)
-    pieces = [x for p in parts for x in p.pieces]
-    finished = all(p.n_best[0].finished for p in parts)
-    return Translation(source=source, text=text, pieces=pieces,
-                       source_pieces=[x for p in parts for x in p.source_pieces], attention=None, score=score,
-                       logprob=logprob, n_best=[Candidate(text, pieces, score, logprob, finished)], notes=notes,
-                       segments=parts)
+    pre = torch.addmm(b, torch.cat([x, h], dim=-1), w_t)  # U x + W h + b   (N, 4H)
+    return lstm_pointwise(pre, c)  # h_t, c_t   (N, H) each

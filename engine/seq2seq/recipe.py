@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -27,25 +27,40 @@ from engine.train.trainer import TrainConfig, Trainer, TrainEvent
 __all__ = ["TranslatorData", "orient_pairs", "translator_trainer"]
 
 
+DIRECTIONS = ("en-fr", "fr-en")
+SPM_TYPES = ("unigram", "bpe")
+
+
 @dataclass
 class TranslatorData:
-    corpus: str = "tatoeba-fra-eng"
-    direction: str = "en-fr"  # en-fr: English (column 1) -> French (column 2); fr-en: the reverse
-    val_fraction: float = 0.05
-    test_fraction: float = 0.05
-    split_salt: str = SPLIT_SALT
-    vocab_size: int = 8000  # joint English+French sentencepiece vocabulary (a soft limit)
-    spm_type: str = "unigram"  # unigram | bpe
-    batch_size: int = 64  # sentence pairs per batch
-    max_pieces: int = 50  # training pairs with a side longer than this (subwords) are skipped
-    pool: int = 50  # batches per length-sorting pool
-    eval_batch_size: int = 128
-    max_eval_pairs: int = 2000  # validation loss on a fixed, evenly spaced subset of the val split
+    """How the sentence pairs become batches. Each field is a ``train translator`` flag (``max_pieces`` ->
+    ``--max-pieces``)."""
+
+    corpus: str = field(default="tatoeba-fra-eng", metadata={
+        "help": "named corpus (tatoeba-fra-eng) or a path to an English<TAB>French file"})
+    direction: str = field(default="en-fr", metadata={
+        "help": "translation direction (en-fr: English, column 1 -> French, column 2)", "choices": DIRECTIONS})
+    val_fraction: float = field(default=0.05, metadata={"help": "fraction of source sentences held out for "
+                                                                "validation"})
+    test_fraction: float = field(default=0.05, metadata={"help": "fraction of source sentences held out for the "
+                                                                 "test (eval-translator)"})
+    split_salt: str = field(default=SPLIT_SALT, metadata={"help": "salt of the hash that assigns a sentence to a "
+                                                                  "split"})
+    vocab_size: int = field(default=8000, metadata={
+        "help": "joint English+French sentencepiece vocabulary size (a soft limit)"})
+    spm_type: str = field(default="unigram", metadata={"help": "sentencepiece model type", "choices": SPM_TYPES})
+    batch_size: int = field(default=64, metadata={"help": "sentence pairs per batch"})
+    max_pieces: int = field(default=50, metadata={"help": "skip training pairs with a side longer than this "
+                                                          "(subwords)"})
+    pool: int = field(default=50, metadata={"help": "batches per length-sorting pool"})
+    eval_batch_size: int = field(default=128, metadata={"help": "sentence pairs per validation batch"})
+    max_eval_pairs: int = field(default=2000, metadata={
+        "help": "validation loss on a fixed, evenly spaced subset of this many pairs of the val split"})
 
     def __post_init__(self) -> None:
-        if self.direction not in ("en-fr", "fr-en"):
+        if self.direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'en-fr' or 'fr-en', got {self.direction!r}")
-        if self.spm_type not in ("unigram", "bpe"):
+        if self.spm_type not in SPM_TYPES:
             raise ValueError(f"spm_type must be 'unigram' or 'bpe', got {self.spm_type!r}")
 
     @property
@@ -61,7 +76,7 @@ def orient_pairs(pairs: list[tuple[str, str]], direction: str) -> list[tuple[str
 
 def translator_trainer(
     pairs: list[tuple[str, str]],
-    model_config: dict,
+    model: TranslatorConfig,
     data: TranslatorData,
     train: TrainConfig,
     *,
@@ -80,7 +95,7 @@ def translator_trainer(
     (:func:`~engine.data.parallel.grouped_split`), get the tokenizer (the resumed run's, else
     ``run_dir/spm.model``, else ``tokenizer``, else train a joint sentencepiece model on the training
     split and save it as ``run_dir/spm.model``), build a :class:`~engine.seq2seq.model.Translator` from
-    ``model_config`` (:class:`~engine.seq2seq.model.TranslatorConfig` fields except ``vocab_size``) and
+    ``model`` (its ``vocab_size``, ``src_lang`` and ``tgt_lang`` filled in from the tokenizer and ``data``) and
     a :class:`~engine.train.trainer.Trainer` with length-bucketed batches that are a function of the step.
     Checkpoints hold the tokenizer (``spm.model``) next to the weights.
     """
@@ -92,12 +107,14 @@ def translator_trainer(
         raise DataError(f"the split left no training or no validation pairs ({splits.sizes()}); "
                         "use more pairs or a larger val_fraction")
     run = Path(run_dir).expanduser() if run_dir is not None else None
+    src_lang, tgt_lang = data.langs
     if resume and run is not None and (run / "last" / "config.json").is_file():
-        from engine.train.checkpoint import read_checkpoint
+        from engine.train.checkpoint import config_from_dict, read_checkpoint
 
         _, cfg_json, _ = read_checkpoint(run / "last")
         tokenizer = SubwordTokenizer.load(run / "last" / TOKENIZER_FILE)
-        model_config = {k: v for k, v in cfg_json["config"].items() if k != "vocab_size"}
+        model = config_from_dict(TranslatorConfig, cfg_json["config"])  # the run's own languages too
+        src_lang, tgt_lang = model.src_lang, model.tgt_lang
     elif resume and run is not None and (run / TOKENIZER_FILE).is_file():
         tokenizer = SubwordTokenizer.load(run / TOKENIZER_FILE)
     if tokenizer is None:
@@ -105,10 +122,8 @@ def translator_trainer(
         tokenizer = SubwordTokenizer.train(texts, vocab_size=data.vocab_size, model_type=data.spm_type)
         if run is not None and rank == 0:
             tokenizer.save(run / TOKENIZER_FILE)
-    src_lang, tgt_lang = data.langs
-    model_config = {"src_lang": src_lang, "tgt_lang": tgt_lang, **model_config}
     torch.manual_seed(train.seed)  # same initial weights for the same seed
-    model = Translator(TranslatorConfig(vocab_size=len(tokenizer), **model_config), tokenizer)
+    net = Translator(replace(model, vocab_size=len(tokenizer), src_lang=src_lang, tgt_lang=tgt_lang), tokenizer)
 
     train_src, train_tgt = encode_pairs(splits.train, tokenizer, data.max_pieces)
     if not train_src:
@@ -126,7 +141,7 @@ def translator_trainer(
     meta = {"data": asdict(data), "provenance": provenance or {}, "split_sizes": splits.sizes(),
             "train_pairs": len(train_src), "val_pairs_for_loss": len(val_src),
             "tokenizer_info": {"type": data.spm_type, "pieces": len(tokenizer), "joint": True}}
-    trainer = Trainer(model, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run,
+    trainer = Trainer(net, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run,
                       checkpoint_meta=meta, listeners=listeners, device=device)
     if resume:
         trainer.resume_if_possible()

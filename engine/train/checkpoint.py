@@ -44,6 +44,7 @@ __all__ = [
     "PRETRAINED_DIR",
     "archive_checkpoint",
     "average_checkpoints",
+    "config_from_dict",
 ]
 
 FORMAT = "rnnlab-checkpoint"
@@ -261,11 +262,25 @@ def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tupl
     return state, config, trainer
 
 
+def config_from_dict(config_class: type, values: dict) -> Any:
+    """``config_class(**values)``, with the field names of older versions renamed first.
+
+    A config class lists its renamed fields in a ``LEGACY_NAMES`` class attribute (old name -> new
+    name), so checkpoints and runs written before a rename still load, unchanged on disk::
+
+        >>> from engine.captioning.model import CaptionerConfig
+        >>> config_from_dict(CaptionerConfig, {"vocab_size": 10, "hidden_dim": 64}).n_hidden
+        64
+    """
+    legacy = getattr(config_class, "LEGACY_NAMES", {})
+    return config_class(**{legacy.get(k, k): v for k, v in values.items()})
+
+
 def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> torch.nn.Module:
     kind = config_json.get("kind")
     cls = model_class(kind)
     try:
-        cfg = cls.config_class(**config_json["config"])
+        cfg = config_from_dict(cls.config_class, config_json["config"])
     except (KeyError, TypeError) as exc:  # no "config", or fields of another version of the code
         where = f"{folder}: " if folder is not None else ""
         raise CheckpointError(f"{where}its {kind} configuration does not match this version of RNN Lab ({exc})"

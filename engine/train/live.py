@@ -12,8 +12,9 @@ event it emits (thread-safe), and writes everything to its run folder:
 So a rerun or page switch finds the run in :data:`ACTIVE` (same process), and a closed tab or a
 restarted server finds it on disk: ``LiveRun.open(run_dir).start()`` resumes from ``last/``.
 
-Caps (:data:`LIMITS`) keep one user from exhausting a shared host: model size, steps, and the
-number of runs training at once in one process.
+Caps (:data:`LIMITS`) keep one user from exhausting a shared host: model size, the memory a run
+needs (:func:`~engine.lm.memory.estimate_run_memory`), steps, and the number of runs training at once
+in one process.
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from engine.lm.memory import estimate_run_memory
 from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData, charlm_trainer
 from engine.train.trainer import TrainConfig, Trainer, TrainEvent
 
 __all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "runs_root", "list_runs", "estimate_params", "ACTIVE",
-           "check_text_fits"]
+           "check_text_fits", "estimate_run_memory"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Limits:
     max_steps: int = 20_000
     max_corpus_chars: int = 5_000_000
     max_concurrent_runs: int = 2  # per server process
+    # Per run, as estimated by engine.lm.memory.estimate_run_memory (parameters x 4 copies + one training
+    # step's activations): two runs at the cap stay under ~1.2 GB next to the app on a 2.7 GB host.
+    max_run_bytes: int = 600_000_000
 
 
 LIMITS = Limits()
@@ -56,14 +61,14 @@ def runs_root() -> Path:
     return Path(os.environ.get("RNN_RUNS_DIR", Path.home() / "rnnlab-runs" / "app")).expanduser()
 
 
-def estimate_params(vocab_size: int, model_config: dict) -> int:
+def estimate_params(vocab_size: int, model: CharLMConfig) -> int:
     """Parameter count of a CharLM with these settings, built on the meta device (no memory used)."""
     import torch
 
     from engine.lm.model import CharLM
 
     with torch.device("meta"):
-        return CharLM(CharLMConfig(vocab_size=vocab_size, **model_config)).num_params()
+        return CharLM(replace(model, vocab_size=vocab_size)).num_params()
 
 
 def check_text_fits(n_chars: int, data: CharLMData) -> None:
@@ -103,7 +108,7 @@ class LiveRun:
 
     # ------------------------------------------------------------------ creating and reopening
     @classmethod
-    def create(cls, text: str, corpus_name: str, model_config: dict, data: CharLMData, train: TrainConfig,
+    def create(cls, text: str, corpus_name: str, model: CharLMConfig, data: CharLMData, train: TrainConfig,
                root: Path | None = None, limits: Limits = LIMITS) -> LiveRun:
         from engine.data.text import CharVocab
 
@@ -112,14 +117,21 @@ class LiveRun:
         if train.max_steps > limits.max_steps:
             raise RunLimitError(f"{train.max_steps:,} steps requested; this host allows {limits.max_steps:,}")
         check_text_fits(len(text), data)
-        n_params = estimate_params(len(CharVocab.from_text(text)), model_config)
+        vocab_size = len(CharVocab.from_text(text))
+        n_params = estimate_params(vocab_size, model)
         if n_params > limits.max_params:
             raise RunLimitError(f"the model would have {n_params:,} parameters; this host allows "
                                 f"{limits.max_params:,} (use fewer layers or a smaller hidden size)")
+        n_bytes = estimate_run_memory(vocab_size, model, data)
+        if n_bytes > limits.max_run_bytes:
+            raise RunLimitError(f"training would need about {n_bytes / 1e6:,.0f} MB of memory; this host allows "
+                                f"{limits.max_run_bytes / 1e6:,.0f} MB per run (use a smaller batch size or "
+                                "sequence length, a smaller hidden size or fewer layers)")
         run_dir = (root or runs_root()) / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
         run_dir.mkdir(parents=True)
         (run_dir / "corpus.txt").write_text(text, encoding="utf-8")
-        info = {"corpus": corpus_name, "model": model_config, "data": asdict(data), "train": asdict(train),
+        settings = {k: v for k, v in asdict(model).items() if k != "vocab_size"}  # run.json: as it always was
+        info = {"corpus": corpus_name, "model": settings, "data": asdict(data), "train": asdict(train),
                 "created": time.time(), "params": n_params}
         (run_dir / "run.json").write_text(json.dumps(info, indent=2, ensure_ascii=False))
         return cls(run_dir, info, text)
@@ -145,23 +157,34 @@ class LiveRun:
 
     # ------------------------------------------------------------------ running
     def start(self, device: str | None = None, limits: Limits = LIMITS) -> None:
-        """Start (or resume from ``last/``) training in a background thread."""
-        if self.is_alive:
-            return
+        """Start (or resume from ``last/``) training in a background thread.
+
+        Taking a slot is one step under the lock: a run counts against ``max_concurrent_runs`` from
+        the moment it is registered in :data:`ACTIVE`, before its trainer is built, so simultaneous
+        starts from several sessions cannot all pass the check. A run already registered (starting
+        or training) is not started a second time; a run whose trainer cannot be built gives its
+        slot back.
+        """
         with _ACTIVE_LOCK:
-            running = [r for r in ACTIVE.values() if r.is_alive and r.id != self.id]
-            if len(running) >= limits.max_concurrent_runs:
-                raise RunLimitError(f"{len(running)} runs are already training on this server; "
+            if self.id in ACTIVE or self.is_alive:
+                return
+            if len(ACTIVE) >= limits.max_concurrent_runs:
+                raise RunLimitError(f"{len(ACTIVE)} runs are already training on this server; "
                                     "wait for one to finish or stop it")
-            ACTIVE[self.id] = self
-        self.error = None
-        train = TrainConfig(**self.info["train"])
-        self.trainer = charlm_trainer(self.text, self.info["model"], CharLMData(**self.info["data"]), train,
-                                      run_dir=self.run_dir, provenance={"corpus": self.info["corpus"]},
-                                      listeners=[self._on_event], device=device, resume=True,
-                                      sample_chars=300)
-        self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
-        self.thread.start()
+            ACTIVE[self.id] = self  # the slot is reserved from here on
+        try:
+            self.error = None
+            train = TrainConfig(**self.info["train"])
+            self.trainer = charlm_trainer(self.text, self.model_config, CharLMData(**self.info["data"]), train,
+                                          run_dir=self.run_dir, provenance={"corpus": self.info["corpus"]},
+                                          listeners=[self._on_event], device=device, resume=True,
+                                          sample_chars=300)
+            self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+            self.thread.start()
+        except BaseException:
+            self.trainer = None
+            self._release()
+            raise
 
     def _run(self) -> None:
         try:
@@ -173,9 +196,13 @@ class LiveRun:
             # Release the model, optimizer state and batches: a finished run is read from its events and
             # checkpoints, so a long-lived server does not keep every finished run in memory.
             self.trainer = None
-            with _ACTIVE_LOCK:
-                if ACTIVE.get(self.id) is self:
-                    del ACTIVE[self.id]
+            self._release()
+
+    def _release(self) -> None:
+        """Give back this run's slot in :data:`ACTIVE`."""
+        with _ACTIVE_LOCK:
+            if ACTIVE.get(self.id) is self:
+                del ACTIVE[self.id]
 
     def _on_event(self, event: TrainEvent) -> None:
         with self._lock:
@@ -223,6 +250,11 @@ class LiveRun:
             return trainer.step
         steps = [e["step"] for e in self._events if e["kind"] == "step"]
         return steps[-1] if steps else 0
+
+    @property
+    def model_config(self) -> CharLMConfig:
+        """The run's architecture (``run.json`` keeps it as a dict of its fields, without ``vocab_size``)."""
+        return CharLMConfig(**self.info["model"])
 
     @property
     def max_steps(self) -> int:

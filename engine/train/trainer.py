@@ -51,35 +51,52 @@ from engine.device import autocast, pick_device, seed_everything
 __all__ = ["Batch", "TrainConfig", "TrainEvent", "Trainer", "TrainingDiverged", "evaluate"]
 
 
+OPTIMIZERS = ("adamw", "adam", "sgd")
+SCHEDULES = ("cosine", "linear", "constant")
+
+
 @dataclass
 class TrainConfig:
-    max_steps: int = 2000
-    optimizer: str = "adamw"  # adamw | adam | sgd
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.99)
-    momentum: float = 0.9  # sgd only
-    schedule: str = "cosine"  # constant | cosine | linear (after linear warmup)
-    warmup_steps: int = 100
-    min_lr_ratio: float = 0.1  # final lr = lr * min_lr_ratio
-    grad_clip: float = 1.0  # max global grad norm; 0 disables clipping
-    eval_every: int = 250
-    checkpoint_every: int = 250
-    keep_every: int = 0  # also keep the weights as run_dir/step-NNNNNN every N steps (to average them); 0: never
-    sample_every: int = 0  # 0: no samples
-    patience: int = 0  # evaluations without improvement before early stopping; 0: never
-    divergence_factor: float = 3.0  # smoothed loss above factor x its best value means diverged
-    amp: bool = True  # bf16 autocast on CUDA; ignored on CPU
-    seed: int = 1337
+    """How a model is optimised: steps, optimizer, learning-rate schedule, validation, checkpoints.
+
+    Each field is declared once, here: the ``train`` commands' flags are generated from these fields
+    (``warmup_steps`` -> ``--warmup-steps``, ``amp`` -> ``--amp/--no-amp``, help from ``metadata``; see
+    :func:`engine.cli.common.add_config_args`). The learning rate rises linearly from 0 to ``lr`` over
+    ``warmup_steps``, then follows ``schedule`` down to ``lr * min_lr_ratio`` at ``max_steps``.
+    """
+
+    max_steps: int = field(default=2000, metadata={"help": "number of optimizer steps"})
+    optimizer: str = field(default="adamw", metadata={"help": "optimizer", "choices": OPTIMIZERS})
+    lr: float = field(default=2e-3, metadata={"help": "peak learning rate (after warmup)"})
+    weight_decay: float = field(default=0.0, metadata={"help": "decoupled weight decay on the weight matrices"})
+    betas: tuple[float, float] = field(default=(0.9, 0.99), metadata={"help": "Adam's beta1 beta2 (adamw, adam)"})
+    momentum: float = field(default=0.9, metadata={"help": "momentum (sgd only)"})
+    schedule: str = field(default="cosine", metadata={"help": "learning-rate schedule after the linear warmup",
+                                                      "choices": SCHEDULES})
+    warmup_steps: int = field(default=100, metadata={"help": "linear warmup steps"})
+    min_lr_ratio: float = field(default=0.1, metadata={"help": "final learning rate as a fraction of lr"})
+    grad_clip: float = field(default=1.0, metadata={"help": "max global gradient norm; 0 disables clipping"})
+    eval_every: int = field(default=250, metadata={"help": "validate every N steps"})
+    checkpoint_every: int = field(default=250, metadata={"help": "write run_dir/last every N steps"})
+    keep_every: int = field(default=0, metadata={
+        "help": "also keep the weights as run_dir/step-NNNNNN every N steps, to average them with "
+                "`export A B C OUT` (0: never)"})
+    sample_every: int = field(default=0, metadata={"help": "show a generated sample every N steps (0: never)"})
+    patience: int = field(default=0, metadata={
+        "help": "stop after N evaluations without validation improvement (0: never)"})
+    divergence_factor: float = field(default=3.0, metadata={
+        "help": "a smoothed loss above this factor times its best value means the run diverged"})
+    amp: bool = field(default=True, metadata={"help": "bf16 autocast on CUDA (ignored on CPU)"})
+    seed: int = field(default=1337, metadata={"help": "random seed (initial weights, batch order, dropout)"})
 
     def __post_init__(self) -> None:
         self.betas = tuple(self.betas)
         if self.max_steps < 1:
             raise ValueError("max_steps must be >= 1")
-        if self.optimizer not in ("adamw", "adam", "sgd"):
-            raise ValueError(f"unknown optimizer {self.optimizer!r} (adamw, adam, sgd)")
-        if self.schedule not in ("constant", "cosine", "linear"):
-            raise ValueError(f"unknown schedule {self.schedule!r} (constant, cosine, linear)")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r} ({', '.join(OPTIMIZERS)})")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r} ({', '.join(SCHEDULES)})")
         if self.lr <= 0:
             raise ValueError("lr must be > 0")
         if self.grad_clip < 0:
@@ -383,6 +400,9 @@ class Trainer:
 
     def _train_step(self, batch: Batch) -> tuple[float, float]:
         c = self.config
+        # Truncated BPTT: the previous window's final state carries its values into this window, but not its
+        # graph. Without the detach, backward() would reach back through every earlier batch to the start of the
+        # corpus, memory and time growing without bound; with it, the gradient is cut at the window boundary.
         state = _detach(self.state) if batch.carry else None
         with autocast(self.device, c.amp):
             _, loss, new_state = _call(self.forward_model, batch, state)

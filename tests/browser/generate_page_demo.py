@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import _wait_until_idle, open_page, report_problems  # noqa: E402
+from screenshot import _wait_until_idle, open_page, report_problems  # a script: its folder is on sys.path
 
 
 def demo(url: str, out: str, *, prime: str, method: str, button: str, width: int, height: int, timeout_s: float,

@@ -19,8 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import _wait_until_idle, open_page, report_problems  # noqa: E402
+from screenshot import _wait_until_idle, open_page, report_problems  # a script: its folder is on sys.path
 
 
 def _set_number(page, label: str, value: int, timeout_s: float) -> None:
