@@ -14,6 +14,9 @@ from dashboard import i18n
 from dashboard.i18n import LANGS, t
 from dashboard.pages import PAGES
 
+#: The sidebar's state on page load: Streamlit's "auto" keeps it closed on narrow (phone-width) screens.
+SIDEBAR_STATE = "auto"
+
 # Widget key of the language switch. The language itself lives in st.session_state["lang"]; the
 # widget is re-seeded from it on every run, so it survives page switches and set_lang() calls.
 _LANG_WIDGET_KEY = "_lang_switch"
@@ -51,7 +54,9 @@ def main() -> None:
         page_title=t("app.title"),
         page_icon="🔁",
         layout="wide",
-        initial_sidebar_state="expanded",
+        # "auto": open beside the page on a wide screen, closed on a phone (where it would cover most
+        # of the 390 px); the navigation and the language switch are one tap away in its toggle.
+        initial_sidebar_state=SIDEBAR_STATE,
         menu_items={"About": t("app.about")},
     )
     _language_switch()

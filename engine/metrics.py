@@ -29,16 +29,20 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import NamedTuple
 
 __all__ = [
     "LN2",
+    "MOSTLY_UNKNOWN",
     "CorpusScore",
+    "OutOfVocabulary",
+    "VocabSize",
     "bits_to_nats",
     "corpus_bleu",
     "corpus_chrf",
     "nats_to_bits",
+    "out_of_vocabulary",
     "params_per_char",
     "perplexity",
     "uniform_entropy",
@@ -83,6 +87,88 @@ def unigram_entropy(text: str) -> float:
         raise ValueError("unigram_entropy needs a non-empty text")
     n = len(text)
     return -sum(c / n * math.log(c / n) for c in Counter(text).values()) + 0.0  # + 0.0: no "-0.0"
+
+
+class VocabSize(NamedTuple):
+    """What "vocabulary size" means everywhere in the lab: a char-LM's ``V`` outputs are the ``characters``
+    distinct characters of its training text plus **one unknown symbol** (``�``, id 0 of
+    :class:`engine.data.text.CharVocab`, which stands for any character never seen in training).
+
+    So Tiny Shakespeare's 65 characters give ``V = 66`` outputs, and a model that has learned nothing
+    guesses uniformly among all 66: ``ln 66 = 4.19`` nats, ``log2 66 = 6.04`` bits per character.
+
+    >>> v = VocabSize.of_text("hello")          # e, h, l, o + the unknown symbol
+    >>> v.characters, v.outputs, round(v.uniform_nats, 4), round(v.uniform_bits, 4)
+    (4, 5, 1.6094, 2.3219)
+    >>> VocabSize.of_outputs(66).characters
+    65
+    """
+
+    characters: int
+
+    @classmethod
+    def of_text(cls, text: str) -> VocabSize:
+        """The vocabulary a char-LM trained on ``text`` gets (the unknown symbol itself is not counted twice)."""
+        return cls(len(set(text) - {"\ufffd"}))
+
+    @classmethod
+    def of_outputs(cls, outputs: int) -> VocabSize:
+        """From a model's output count (``config.vocab_size``, ``len(CharVocab)``)."""
+        if outputs < 1:
+            raise ValueError(f"a char vocabulary has at least the unknown symbol, got {outputs} outputs")
+        return cls(outputs - 1)
+
+    @property
+    def outputs(self) -> int:
+        """``V``: the characters plus the unknown symbol, one softmax output each."""
+        return self.characters + 1
+
+    @property
+    def uniform_nats(self) -> float:
+        """``ln V``: the loss of a uniform guess among the ``V`` outputs."""
+        return uniform_entropy(self.outputs)
+
+    @property
+    def uniform_bits(self) -> float:
+        return nats_to_bits(self.uniform_nats)
+
+
+class OutOfVocabulary(NamedTuple):
+    """How much of a text a model cannot read: see :func:`out_of_vocabulary`."""
+
+    fraction: float  # of the text's non-space characters, outside the vocabulary (0.0 for an empty text)
+    unknown: list[str]  # the distinct unknown characters, in order of first appearance
+    n_unknown: int
+    n_checked: int  # non-space characters looked at
+
+    def mostly_unknown(self, threshold: float | None = None) -> bool:
+        """More than ``threshold`` (default :data:`MOSTLY_UNKNOWN`) of the text is outside the vocabulary."""
+        return self.fraction > (MOSTLY_UNKNOWN if threshold is None else threshold)
+
+
+#: Above this fraction of unknown characters a score or a translation of the rest would be meaningless:
+#: the model only knows its training alphabet, and most of the text is not in it (pages refuse, and say so).
+MOSTLY_UNKNOWN = 0.25
+
+
+def out_of_vocabulary(text: str, known: Callable[[str], bool] | Container[str]) -> OutOfVocabulary:
+    """The fraction of ``text``'s non-space characters that a model does not know.
+
+    ``known`` is a vocabulary (anything with ``in``: a :class:`~engine.data.text.CharVocab`, a set of
+    characters) or a predicate. Spaces and line breaks are not counted: every model knows them, and a
+    short Korean sentence is mostly letters.
+
+    >>> r = out_of_vocabulary("안녕, world!", set("world!, "))
+    >>> round(r.fraction, 2), r.unknown, r.mostly_unknown()
+    (0.22, ['안', '녕'], False)
+    >>> out_of_vocabulary("안녕하세요, 저는 학생입니다.", set(",. ")).mostly_unknown()
+    True
+    """
+    is_known = known if callable(known) else known.__contains__
+    chars = [ch for ch in text if not ch.isspace()]
+    unknown = [ch for ch in chars if not is_known(ch)]
+    fraction = len(unknown) / len(chars) if chars else 0.0
+    return OutOfVocabulary(fraction, list(dict.fromkeys(unknown)), len(unknown), len(chars))
 
 
 def params_per_char(n_params: int, n_train_chars: int) -> float:

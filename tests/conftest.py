@@ -7,7 +7,8 @@ import torch
 
 # Scripts, not test modules: --doctest-modules (pyproject) would import them, and importing ddp_worker.py trains.
 collect_ignore = ["ddp_worker.py", "pinned/record.py"]
-collect_ignore_glob = ["browser/*.py"]
+# browser/: the manual scripts (they import playwright at once); browser/test_*.py skip without it.
+collect_ignore_glob = ["browser/*_demo.py", "browser/screenshot.py"]
 
 # Tests run on the CPU with a fixed thread count so results do not depend on the machine.
 os.environ.setdefault("RNN_DEVICE", "cpu")

@@ -10,6 +10,7 @@ from safetensors.torch import save_file
 from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData, charlm_trainer
 from engine.train.distributed import distributed_context
+from engine.train.run_options import RunOptions
 from engine.train.trainer import TrainConfig
 
 out = Path(sys.argv[1])
@@ -19,7 +20,7 @@ with distributed_context("cpu") as (rank, world, device):
         make_text(8000), CharLMConfig(n_layer=1, n_hidden=16, n_embd=8, dropout=0.1),
         CharLMData(batch_size=2, seq_len=16, eval_batch_size=2, eval_seq_len=32),
         TrainConfig(max_steps=8, eval_every=4, checkpoint_every=4, warmup_steps=1, seed=0),
-        run_dir=out / "run", device=device, rank=rank, world_size=world, resume=False)
+        RunOptions(run_dir=out / "run", device=device, rank=rank, world_size=world, resume=False))
     batches = trainer.train_batches
     trainer.train_batches = lambda s: (seen.append(batches(s).inputs.sum().item()), batches(s))[1]
     status = trainer.fit()

@@ -9,7 +9,7 @@ import torch
 
 from engine.captioning.data import FeatureCache, load_flickr8k, make_toy_dataset
 from engine.captioning.encoder import ENCODERS, CNNEncoder, imagenet_classes
-from engine.captioning.model import Captioner, CaptionerConfig
+from engine.captioning.model import Captioner, CaptionerConfig, CaptionSettings
 from engine.captioning.recipe import CaptionerData, captioner_trainer, evaluate_captioner
 from engine.captioning.vocab import WordVocab, tokenize_caption
 from engine.data.corpora import DataError
@@ -176,6 +176,26 @@ def test_beam_width_1_equals_greedy(trained):
         assert g.words == b.words
         assert math.isclose(g.logprob, b.logprob, abs_tol=1e-4)
         np.testing.assert_allclose(g.attention, b.attention, atol=1e-6)
+
+
+def test_caption_settings_object_equals_keywords(trained, toy):
+    """``caption(image, CaptionSettings(...))`` is ``caption(image, **fields)``; keywords change a given object."""
+    model, ids, _, feats = trained
+    noisy = feats + 0.3 * torch.randn(feats.shape, generator=torch.Generator().manual_seed(2))
+    settings = CaptionSettings(beam_width=4, n_best=2, length_penalty=0.0, no_repeat_ngram=0, max_len=5)
+    by_object = model.caption_features(noisy, settings)
+    by_keywords = model.caption_features(noisy, beam_width=4, n_best=2, length_penalty=0.0, no_repeat_ngram=0,
+                                         max_len=5)
+    assert [[a.words for a in r.n_best] for r in by_object] == [[a.words for a in r.n_best] for r in by_keywords]
+    assert all(len(r.n_best) == 2 and len(r.words) <= 5 for r in by_object)
+    greedy = model.caption_features(noisy, settings, method="greedy")  # a keyword overrides the object's field
+    assert [r.words for r in greedy] == [r.words for r in model.caption_features(noisy, method="greedy", max_len=5)]
+    image = toy.images[ids[0]]
+    assert model.caption(image, settings)[0].words == model.caption(image, **vars(settings))[0].words
+    with pytest.raises(ValueError, match="method must be 'beam' or 'greedy'"):
+        model.caption(image, method="sample")
+    with pytest.raises(TypeError, match="beam_size"):
+        model.caption_features(noisy, beam_size=3)
 
 
 def test_show_and_tell_variant(toy):

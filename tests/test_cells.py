@@ -162,6 +162,22 @@ def test_cells_match_torch_cells() -> None:
         torch.testing.assert_close(a, b, **TOL)
 
 
+def test_cells_load_torch_cells_without_biases() -> None:
+    """A torch cell made with bias=False (bias_ih = bias_hh = None): every bias of the cell becomes 0."""
+    torch.manual_seed(6)
+    x, h, c = (torch.randn(B, n, dtype=torch.float64) for n in (D, H, H))
+    for mine, ref, state in (
+        (RNNCell(D, H), nn.RNNCell(D, H, bias=False, dtype=torch.float64), h),
+        (GRUCell(D, H), nn.GRUCell(D, H, bias=False, dtype=torch.float64), h),
+        (LSTMCell(D, H, peephole=True), nn.LSTMCell(D, H, bias=False, dtype=torch.float64), (h, c)),
+    ):
+        mine = mine.double()
+        mine.load_torch_params(ref.weight_ih, ref.weight_hh, ref.bias_ih, ref.bias_hh)
+        biases = [p for n, p in mine.named_parameters() if n not in ("U", "W")]  # b or b_x, b_h; peepholes
+        assert biases and all(not p.detach().any() for p in biases), type(mine).__name__
+        torch.testing.assert_close(mine(x, state), ref(x, state), **TOL)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_lstm_pointwise_equals_torch_lstm_cell(dtype: torch.dtype) -> None:
     """The one written-out copy of the gate equations is torch's LSTM cell, to 1e-6."""
@@ -397,7 +413,7 @@ def test_make_rnn_fused_and_unrolled_agree(mode: str) -> None:
     torch.manual_seed(12)
     fused = make_rnn(mode, D, H, num_layers=2, bidirectional=True)
     unrolled = make_rnn(mode, D, H, num_layers=2, bidirectional=True, fused=False)
-    assert type(fused) is TORCH_CLASSES[mode] and fused.batch_first
+    assert isinstance(fused, TORCH_CLASSES[mode]) and fused.batch_first  # torch's module (engine.nn.fused)
     assert isinstance(unrolled, Recurrent)
     x = torch.randn(B, T, D)
     out_f, st_f = fused(x)

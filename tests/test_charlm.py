@@ -77,7 +77,7 @@ def test_stream_equals_collected(model):
 
 def test_checkpoint_roundtrip(model, tmp_path):
     save_checkpoint(tmp_path / "ck", model, meta={"metrics": {"val_loss": 1.5}})
-    loaded = load_model(tmp_path / "ck")
+    loaded = load_model(tmp_path / "ck", device="cpu")  # beside the CPU fixture model, whatever RNN_DEVICE says
     assert loaded.vocab.chars == model.vocab.chars and loaded.meta["metrics"]["val_loss"] == 1.5
     idx = model.vocab.tensor("the king")[None]
     torch.testing.assert_close(loaded(idx)[0], model(idx)[0])
@@ -85,7 +85,7 @@ def test_checkpoint_roundtrip(model, tmp_path):
 
 def test_fp16_checkpoint_loads_as_float32(model, tmp_path):
     save_checkpoint(tmp_path / "ck", model, dtype=torch.float16)
-    loaded = load_model(tmp_path / "ck")
+    loaded = load_model(tmp_path / "ck", device="cpu")
     assert all(p.dtype == torch.float32 for p in loaded.parameters())
     idx = model.vocab.tensor("the king")[None]
     torch.testing.assert_close(loaded(idx)[0], model(idx)[0], atol=2e-2, rtol=2e-2)

@@ -52,6 +52,41 @@ def test_every_command_has_help_and_runs_a_function(capsys):
             assert callable(parser.get_default("func")), path
 
 
+# ----------------------------------------------------------------------------- decoding flags
+DECODE_FLAGS = {  # command -> {flag: (default, type or choices)}: the same as before add_decode_args generated them
+    "generate": {"--method": ("sample", ["sample", "greedy", "beam"]), "--temperature": (0.8, float),
+                 "--top-k": (None, int), "--top-p": (None, float), "--beam-width": (5, int)},
+    "translate": {"--method": ("beam", ["beam", "greedy"]), "--beam-width": (5, int), "--n-best": (1, int),
+                  "--length-penalty": (0.6, float)},
+    "eval-translator": {"--method": ("beam", ["beam", "greedy"]), "--beam-width": (5, int),
+                        "--length-penalty": (0.6, float)},
+    "caption": {"--method": ("beam", ["beam", "greedy"]), "--beam-width": (3, int), "--n-best": (1, int),
+                "--length-penalty": (0.5, float), "--no-repeat-ngram": (3, int), "--max-len": (None, int)},
+    "eval-captioner": {"--beam-width": (3, int), "--length-penalty": (0.5, float), "--no-repeat-ngram": (3, int)},
+}
+
+
+def test_decoding_flags_keep_their_names_defaults_and_types():
+    """Each command's decoding flags, generated from DecodeConfig's fields, with the command's own defaults
+    (the captioner's are CaptionSettings', what ``Captioner.caption`` uses)."""
+    from engine.captioning.model import CaptionSettings
+
+    commands = _commands()
+    for command, flags in DECODE_FLAGS.items():
+        actions = {opt: a for a in commands[(command,)]._actions for opt in a.option_strings}
+        decoding = {"--method", "--temperature", "--top-k", "--top-p", "--beam-width", "--n-best",
+                    "--length-penalty", "--no-repeat-ngram", "--max-len", "--min-len", "--length-norm"}
+        assert decoding & set(actions) == set(flags), command
+        for flag, (default, kind) in flags.items():
+            action = actions[flag]
+            assert action.default == default and action.dest == flag[2:].replace("-", "_"), (command, flag)
+            assert (action.choices == kind) if isinstance(kind, list) else (action.type is kind), (command, flag)
+    caption = build_parser().parse_args(["caption", "x.jpg"])
+    names = ("method", "beam_width", "n_best", "max_len", "length_penalty", "no_repeat_ngram")
+    assert CaptionSettings(**{k: getattr(caption, k) for k in names}) == CaptionSettings()
+    assert build_parser().parse_args(["generate", "--top-k", "40", "--method", "beam"]).top_k == 40
+
+
 # ----------------------------------------------------------------------------- flags from the config dataclasses
 def _presets(kind):
     from engine.captioning.presets import PRESETS as CAPTIONER
@@ -317,7 +352,7 @@ def test_export_several_checkpoints_averages_them(tmp_path, capsys):
     assert main(["train", "charlm", "--dry-run", "--run-dir", str(run), "--max-steps", "6"]) == 0
     assert main(["export", str(run / "best"), str(run / "last"), str(tmp_path / "avg"), "--fp32"]) == 0
     a, b = read_checkpoint(run / "best")[0], read_checkpoint(run / "last")[0]
-    model = load_model(tmp_path / "avg")
+    model = load_model(tmp_path / "avg", device="cpu")  # compared with CPU tensors, whatever RNN_DEVICE says
     for k, v in model.state_dict().items():
         assert torch.allclose(v, (a[k] + b[k]) / 2, atol=1e-6), k
     assert model.meta["exported_from"] == [str(run / "best"), str(run / "last")]
@@ -350,7 +385,7 @@ def test_keep_every_snapshots_then_average_them(tmp_path):
     snaps = [str(run / name) for name in kept]
     assert main(["export", *snaps, str(tmp_path / "swa"), "--fp32"]) == 0
     states = [read_checkpoint(p)[0] for p in snaps]
-    for k, v in load_model(tmp_path / "swa").state_dict().items():
+    for k, v in load_model(tmp_path / "swa", device="cpu").state_dict().items():
         assert torch.allclose(v, sum(s[k] for s in states) / 3, atol=1e-6), k
     with pytest.raises(ValueError, match="keep_every"):
         from engine.train.trainer import TrainConfig

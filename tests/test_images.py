@@ -11,6 +11,8 @@ from PIL import Image
 
 from engine.captioning.images import MAX_IMAGE_PIXELS, ImageError, load_image
 
+pytestmark = pytest.mark.hardening  # issue 15: listed in docs/reliability.md
+
 
 def _bytes(img: Image.Image, fmt: str, **kw) -> bytes:
     buf = io.BytesIO()
@@ -207,3 +209,58 @@ def test_pil_image_input_is_normalised_and_copied():
     rgb = _photo()
     out = load_image(rgb)
     assert out is not rgb and out.tobytes() == rgb.tobytes()
+
+
+# ----------------------------------------------------------------------------- memory (issue 15)
+def test_a_tiny_file_declaring_7000_by_7000_pixels_is_refused_before_decoding():
+    """A few KB of PNG (1 bit per pixel, all white) that decode to 49 megapixels: 280-380 MB while loaded
+    (``python benchmarks/bench_image_memory.py``). The pixel limit is now what a phone camera makes."""
+    data = _bytes(Image.new("1", (7000, 7000), 1), "PNG", optimize=True)
+    assert len(data) < 20_000
+    with pytest.raises(ImageError, match="megapixels") as err:
+        load_image(data)
+    assert err.value.reason == "too_large"
+    assert 24_000_000 <= MAX_IMAGE_PIXELS < 7000 * 7000
+
+
+def _big_photo(w: int, h: int) -> Image.Image:
+    """_photo's pattern at any size, without building it pixel by pixel."""
+    return _photo(64, 48).resize((w, h), Image.Resampling.NEAREST)
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_scale():
+    """A 12-megapixel phone photo is decoded at 1/4 scale straight from the file (Image.draft), not at full
+    size: the captioner needs 224 x 224 pixels and the page shows 640."""
+    from engine.captioning.images import DECODE_MIN_SIDE
+
+    data = _bytes(_big_photo(4032, 3024), "JPEG", quality=90)
+    img = load_image(data)
+    assert img.size == (1008, 756) and min(img.size) >= DECODE_MIN_SIDE
+    assert img.info["source_size"] == img.info["full_size"] == (4032, 3024)
+    r, g, b = _rgb_at(img, 50, 700)  # red left half, blue right half, green corner: the picture, smaller
+    assert r > 150 and b < 100
+    r, g, b = _rgb_at(img, 900, 700)
+    assert b > 150 and r < 100
+    assert load_image(data, min_side=None).size == (4032, 3024)  # full size when asked for
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken sideways: upright, and the full size reported the way it is shown
+    turned = load_image(_bytes(_big_photo(4032, 3024), "JPEG", exif=exif.tobytes()))
+    assert turned.size == (756, 1008) and turned.info["full_size"] == (3024, 4032) and turned.info["exif_transposed"]
+
+
+def test_large_pngs_are_reduced_and_keep_transparency_and_palettes_right():
+    rgba = Image.new("RGBA", (2600, 1300), (255, 0, 0, 0))  # transparent red...
+    rgba.paste((0, 0, 255, 255), (1301, 0, 2600, 1300))  # ...and opaque blue from column 1301
+    img = load_image(_bytes(rgba, "PNG"))
+    assert img.size == (1300, 650) and img.info["full_size"] == (2600, 1300)  # reduced by 2 (Image.reduce)
+    assert _rgb_at(img, 10, 10) == (255, 255, 255) and _rgb_at(img, 1290, 10) == (0, 0, 255)
+    # columns 1300-1301 average a transparent red and an opaque blue pixel: half-transparent blue on white,
+    # with no red (averaging colours without weighting them by alpha would give a purple (191, 64, 191))
+    r, g, b = _rgb_at(img, 650, 10)
+    assert abs(r - 128) <= 2 and abs(g - 128) <= 2 and b == 255
+    pal = _big_photo(1920, 1440).convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+    img = load_image(_bytes(pal, "PNG"))  # Image.reduce cannot average palette indices: reduced as RGB
+    assert img.size == (960, 720) and img.info["source_mode"] == "P"
+    r, g, b = _rgb_at(img, 20, 700)
+    assert r > 150 and b < 100
+    assert load_image(_photo(64, 48)).size == (64, 48)  # small pictures are untouched

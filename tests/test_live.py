@@ -1,5 +1,6 @@
-"""Background training runs for the app: start, pause, stop, reopen from disk, resume, limits."""
+"""Background training runs for the app: start, pause, stop, reopen from disk, resume, limits, owners."""
 
+import json
 import threading
 import time
 from dataclasses import replace
@@ -8,8 +9,23 @@ import pytest
 
 from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData
-from engine.train.live import ACTIVE, Limits, LiveRun, RunLimitError, list_runs
+from engine.train.live import (
+    ACTIVE,
+    Limits,
+    LiveRun,
+    RunAccessError,
+    RunLimitError,
+    ServerBusyError,
+    VisitorLimitError,
+    active_runs,
+    list_runs,
+    new_owner_key,
+    owned_runs,
+    owner_hash,
+)
 from engine.train.trainer import TrainConfig
+
+pytestmark = pytest.mark.hardening  # issue 15: listed in docs/reliability.md
 
 MODEL = CharLMConfig(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
@@ -31,11 +47,13 @@ def test_run_lifecycle_and_reopen(tiny_text, tmp_path):
     assert wait_for(lambda: run.step >= 3)
     run.pause()
     assert wait_for(lambda: run.status == "paused")
+    assert not run.is_alive and run.id not in ACTIVE and run.trainer is None  # a paused run holds nothing
     paused_at = run.step
     time.sleep(0.3)
     assert run.step == paused_at  # really paused
-    run.stop(wait=30)
-    assert run.status == "stopped" and not run.is_alive
+    assert run.pause_reason == "requested"
+    run.stop(wait=30)  # a paused run can still be marked stopped
+    assert run.status == "stopped" and not run.is_alive and run.pause_reason is None
 
     # a "closed tab": a fresh object from disk sees the history and resumes from last/
     ACTIVE.clear()
@@ -179,3 +197,124 @@ def test_finished_run_releases_memory(tiny_text, tmp_path):
     assert wait_for(lambda: not run.is_alive, 60)
     assert run.trainer is None and run.id not in ACTIVE
     assert run.status == "done" and run.step == 5 and run.checkpoint("best") is not None
+
+
+SLOW = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
+
+
+def test_a_paused_run_gives_back_its_slot_and_resume_takes_one(tiny_text, tmp_path):
+    # issue 15: a paused run held its training slot forever; pausing two runs blocked the server
+    ACTIVE.clear()
+    one = Limits(max_concurrent_runs=1)
+    a = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
+    b = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
+    try:
+        a.start(limits=one)
+        assert wait_for(lambda: a.step >= 2)
+        with pytest.raises(ServerBusyError, match="already training"):
+            b.start(limits=one)
+        a.pause()
+        assert a.status in ("pausing", "paused")
+        assert wait_for(lambda: a.status == "paused")
+        paused_at = a.step
+        assert not ACTIVE and (a.run_dir / "last" / "model.safetensors").is_file()  # checkpointed, slot free
+        b.start(limits=one)  # a second run can start while the first is paused
+        with pytest.raises(ServerBusyError):
+            a.resume(limits=one)  # the server is full: resuming says so, and changes nothing
+        assert a.status == "paused" and list(ACTIVE) == [b.id]
+        b.pause()
+        assert wait_for(lambda: b.status == "paused")
+        a.resume(limits=one)  # through the same reservation
+        assert list(ACTIVE) == [a.id] and a.is_alive
+        assert wait_for(lambda: a.step > paused_at + 2)
+    finally:
+        a.stop(wait=30)
+        b.stop(wait=30)
+    steps = a.history()["step"]
+    assert steps == list(range(1, steps[-1] + 1))  # resumed where it paused: no gap, no repeat
+    kinds = [e["kind"] for e in a.events() if e["kind"] in ("start", "stopped", "paused")]
+    assert kinds == ["start", "stopped", "paused", "start", "stopped"]
+    assert LiveRun.open(a.run_dir).status == "stopped" and LiveRun.open(b.run_dir).status == "stopped"
+    ACTIVE.clear()
+
+
+def test_limits_are_per_visitor(tiny_text, tmp_path):
+    ACTIVE.clear()
+    limits = Limits(max_concurrent_runs=3, max_runs_per_visitor=1)
+    a, b, c = (LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path) for _ in range(3))
+    try:
+        a.start(limits=limits, visitor="v1")
+        with pytest.raises(VisitorLimitError, match="one visitor may have 1"):
+            b.start(limits=limits, visitor="v1")  # the same visitor in another tab
+        c.start(limits=limits, visitor="v2")  # another visitor is not held up
+        assert active_runs("v1") == [a] and active_runs("v2") == [c] and len(active_runs()) == 2
+        a.pause()
+        assert wait_for(lambda: a.status == "paused")
+        b.start(limits=limits, visitor="v1")  # the paused run no longer counts
+        assert active_runs("v1") == [b]
+    finally:
+        for run in (a, b, c):
+            run.stop(wait=30)
+    ACTIVE.clear()
+
+
+def test_a_run_no_page_looks_at_is_paused_and_unloaded(tiny_text, tmp_path):
+    ACTIVE.clear()
+    idle = Limits(idle_s=0.5)
+    run = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
+    try:
+        run.start(limits=idle)
+        time.sleep(1.0)
+        assert run.is_alive  # never watched (a script's own run): no idle clock
+        end = time.time() + 1.5
+        while time.time() < end:  # a page refreshing every 0.1 s keeps it training
+            run.touch()
+            time.sleep(0.1)
+        assert run.is_alive and run.status == "running"
+        step = run.step
+        assert wait_for(lambda: run.status == "paused", 60)  # nobody looks any more
+        assert run.step > step and not ACTIVE and run.trainer is None and run.pause_reason == "idle"
+        again = LiveRun.open(run.run_dir)  # and so it reads on disk
+        assert again.status == "paused" and again.pause_reason == "idle" and again.step == run.step
+        run.touch()
+        run.resume(limits=idle)  # a fresh idle clock: it does not pause at once
+        time.sleep(0.2)
+        assert run.is_alive
+    finally:
+        run.stop(wait=30)
+    ACTIVE.clear()
+
+
+def test_status_after_a_resumed_run_was_interrupted(tiny_text, tmp_path):
+    run = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
+    (run.run_dir / "last").mkdir()
+    log = [{"kind": "start"}, {"kind": "stopped"}, {"kind": "start"}, {"kind": "step", "step": 1}]
+    for n, expected in [(2, "stopped"), (4, "interrupted")]:
+        (run.run_dir / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in log[:n]))
+        assert LiveRun.open(run.run_dir).status == expected
+
+
+def test_a_run_belongs_to_the_holder_of_its_owner_key(tiny_text, tmp_path):
+    key = new_owner_key()
+    run = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path, owner_key=key)
+    stored = (run.run_dir / "run.json").read_text()
+    assert json.loads(stored)["owner_sha256"] == owner_hash(key) and key not in stored  # only the hash
+    again = LiveRun.open(run.run_dir)
+    assert again.has_owner and again.is_owner(key)
+    for wrong in (new_owner_key(), "", None, key[:-1], owner_hash(key)):
+        assert not again.is_owner(wrong)
+        with pytest.raises(RunAccessError, match="owner key is missing or wrong"):
+            again.check_owner(wrong)
+    again.check_owner(key)
+
+    legacy = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)  # as runs were made before
+    assert not legacy.has_owner and not legacy.is_owner(key)
+    with pytest.raises(RunAccessError, match="belongs to no one"):
+        legacy.check_owner(key)
+
+    other_key = new_owner_key()
+    other = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path, owner_key=other_key)
+    keys = {run.id: key, legacy.id: key, other.id: key, "../" + run.id: key, "no-such-run": key}
+    assert owned_runs(keys, tmp_path) == [run.run_dir]
+    assert owned_runs({run.id: key, other.id: other_key}, tmp_path) == sorted([run.run_dir, other.run_dir],
+                                                                               reverse=True)

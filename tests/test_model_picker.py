@@ -20,9 +20,11 @@ def _folder(path: Path, kind: str) -> str:
 
 @pytest.fixture
 def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Shipped a/b/c char-LMs and a translator; runs r1 (also this session's), r2, a translator run; s0 elsewhere."""
+    """Shipped a/b/c char-LMs and a translator; runs r1 (also this session's), r2, a translator run, each owned
+    with the key "key-<run>" (KEYS: this session holds them all); s0 elsewhere."""
     import dashboard.components.resources as resources
     import engine.train.checkpoint as ck
+    from engine.train.live import owner_hash
 
     monkeypatch.setattr(ck, "PRETRAINED_DIR", tmp_path / "pretrained")
     monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
@@ -32,7 +34,7 @@ def models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     paths = {}
     for run, kind in (("r1", "charlm"), ("r2", "charlm"), ("r3", "translator")):
         paths[run] = _folder(tmp_path / "runs" / run / "best", kind)
-        (tmp_path / "runs" / run / "run.json").write_text("{}")
+        (tmp_path / "runs" / run / "run.json").write_text(json.dumps({"owner_sha256": owner_hash(KEYS[run])}))
     paths["s0"] = _folder(tmp_path / "elsewhere" / "s0", "charlm")
     resources.available_pretrained.clear()
     yield paths
@@ -50,9 +52,13 @@ def _script() -> None:
     st.text("-" if opt is None else opt.key)
 
 
-def _run(session: list[dict] | None = None, **state) -> AppTest:
+KEYS = {run: f"key-{run}" for run in ("r1", "r2", "r3")}
+
+
+def _run(session: list[dict] | None = None, keys: dict[str, str] = KEYS, **state) -> AppTest:
     at = AppTest.from_function(_script, default_timeout=30)
     at.session_state["session_models"] = session or []
+    at.session_state["run_owner_keys"] = dict(keys)
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -87,3 +93,15 @@ def test_kind_filters_and_no_model_shows_a_disabled_box(models: dict[str, str]) 
     none = _run(kind="captioner")
     box = none.selectbox(key="m_none")
     assert box.options == ["none"] and box.disabled and none.text[0].value == "-"
+
+
+@pytest.mark.hardening
+def test_saved_runs_are_only_those_whose_owner_key_the_session_holds(models: dict[str, str], tmp_path: Path) -> None:
+    # issue 15: every visitor saw every saved run; other sessions' runs and runs with no owner are not offered
+    (tmp_path / "runs" / "r0").mkdir()
+    (tmp_path / "runs" / "r0" / "run.json").write_text("{}")  # made before runs had owners
+    _folder(tmp_path / "runs" / "r0" / "best", "charlm")
+    at = _run(keys={"r2": KEYS["r2"], "r1": "key-r2", "r0": "anything"})  # r1: a wrong key
+    assert at.selectbox(key="m").options == ["pretrained b-lm", "pretrained a-lm", "pretrained c-lm", "saved r2"]
+    stranger = _run(keys={})
+    assert [o for o in stranger.selectbox(key="m").options if not o.startswith("pretrained")] == []

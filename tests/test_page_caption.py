@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PAGE = ROOT / "dashboard" / "pages" / "caption_image.py"
 P = "page.caption_image."
-LIMITS = {"mb": MAX_IMAGE_BYTES // 2**20, "mp": MAX_IMAGE_PIXELS // 1_000_000}
+# the page's one upload limit: what the server accepts (.streamlit/config.toml), at most what load_image reads
+LIMITS = {"mb": min(st.get_option("server.maxUploadSize"), MAX_IMAGE_BYTES // 2**20),
+          "mp": MAX_IMAGE_PIXELS // 1_000_000}
 CAPTIONS = ["a cat sits on a red mat", "an astronaut in a white suit", "a cup of coffee on a table",
             "a rocket flies into the blue sky"]
 HAS_EFFICIENTNET = all(importlib.util.find_spec(m) for m in ("efficientnet_lite_pytorch",
@@ -157,8 +159,14 @@ def test_example_is_captioned_with_beam_and_greedy(shipped: Captioner) -> None:
     example = captioning.example_bytes("astronaut")
     beam = shipped.caption(example, method="beam", beam_width=3, n_best=3)[0]
     assert _caption_text(at) == beam.text  # the default: beam search, width 3, three captions listed
-    (table,) = at.dataframe
+    # the n-best list: a static table that wraps its text and keeps every column in view (bug 4: a dataframe cut
+    # the captions and, in this half-width column, pushed the score columns off-screen)
+    (table,) = at.table
+    assert not at.dataframe
+    assert list(table.value.columns) == [i18n.t(P + f"col.{c}", lang="en") for c in ("rank", "caption", "score",
+                                                                                     "logprob")]
     assert list(table.value[i18n.t(P + "col.caption", lang="en")]) == [alt.text for alt in beam.n_best]
+    assert list(table.value[i18n.t(P + "col.score", lang="en")]) == [f"{alt.score:.3f}" for alt in beam.n_best]
     assert len(beam.n_best) == 3
     assert i18n.t(P + "top5_none", lang="en", encoder="tiny") in _texts(at)  # the tiny encoder has no classifier
 
@@ -166,13 +174,13 @@ def test_example_is_captioned_with_beam_and_greedy(shipped: Captioner) -> None:
     at.slider(key="caption.n_best").set_value(4).run()
     _ok(at)
     wide = shipped.caption(example, method="beam", beam_width=5, n_best=4)[0]
-    assert _caption_text(at) == wide.text and len(at.dataframe[0].value) == 4
+    assert _caption_text(at) == wide.text and len(at.table[0].value) == 4
 
     at.button_group(key="caption.method").set_value("greedy").run()
     _ok(at)
     greedy = shipped.caption(example, method="greedy")[0]
     assert _caption_text(at) == greedy.text
-    assert not at.dataframe  # no n-best list for greedy decoding
+    assert not at.table  # no n-best list for greedy decoding
     assert any(f"{greedy.logprob:.2f}" in c.value for c in at.caption)
 
     at.button_group(key="caption.example").set_value("cat").run()
@@ -384,3 +392,41 @@ def test_image_errors_carry_a_reason_for_translation() -> None:
         assert P + f"error.{reason}" in i18n.STRINGS
     assert ImageError("x").reason == "unreadable" and ImageError("x", "nonsense").reason == "unreadable"
     assert all(P + f"error.{r}" in i18n.STRINGS for r in ImageError.REASONS)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_model_line_separates_thousands_and_says_nats_in_the_ui_language(isolated: Path, lang: str) -> None:
+    """Issue 16, bug 11: "11500 스텝" without a separator; "나트" here while the other pages say "내트"."""
+    save_checkpoint(isolated / "captioner-flickr8k", tiny_captioner(),
+                    meta={"dataset": "toy", "step": 11500, "best_val_loss": 2.5})
+    at = _page(lang)
+    _ok(at)
+    line = next(c.value for c in at.caption if "11,500" in c.value)
+    assert "11500" not in line
+    assert ("nats" in line) if lang == "en" else ("내트" in line and "nats" not in line)
+
+
+# ---------------------------------------------------------------------------------------------- upload limit
+def test_one_upload_limit_is_stated_checked_in_the_browser_and_explained(shipped: Captioner) -> None:
+    """The uploader said "64MB per file" while the server accepts 10 MB: an 11 MB file was refused with only a
+    red icon. Now the uploader's own check (in the browser, with its message), the help text and the error
+    messages use the server's limit."""
+    at = _page()
+    at.button_group(key="caption.source").set_value("upload").run()
+    uploader = at.file_uploader(key="caption.upload")
+    assert uploader.proto.max_upload_size_mb == LIMITS["mb"]
+    assert uploader.help == i18n.t(P + "upload_help", lang="en", **LIMITS)
+    assert f"Up to {LIMITS['mb']} MB" in uploader.help
+    # a larger file that reaches the page anyway (the browser check is the browser's) gets the clear message
+    big = _encode(_photo(), "PNG") + b"\0" * (LIMITS["mb"] * 2**20)  # a valid picture, padded past the limit
+    _upload(at, "big.png", big)
+    assert [e.value for e in at.error] == [i18n.t(P + "error.too_large", lang="en", name="big.png", **LIMITS)]
+
+
+def test_a_large_photo_is_decoded_small_and_its_real_size_is_shown(shipped: Captioner) -> None:
+    photo = _encode(_photo(96, 64).resize((1920, 1280)), "JPEG", quality=90)
+    assert load_image(photo).size == (960, 640)  # decoded at half scale: all the page and the captioner need
+    at = _upload(_page(), "photo.jpg", photo)
+    assert not at.error and _caption_text(at) == shipped.caption(photo, beam_width=3)[0].text
+    info = i18n.t(P + "picture_info", lang="en", name="photo.jpg", width=1920, height=1280, format="JPEG")
+    assert info in [c.value for c in at.caption]

@@ -103,9 +103,53 @@ def test_every_decoding_method_writes_text_and_shows_candidates(checkpoint: Path
         assert all(sum(c.kept for c in cands) == 2 for cands in gen.candidates)
     if method == "beam":
         assert len(gen.n_best) == 3
-        assert at.dataframe  # the n-best list
+        _assert_n_best_readable(at, [text for text, _ in gen.n_best])
     if method == "greedy":
         assert all(cands[0].char == ch for cands, ch in zip(gen.candidates, gen.text))
+    # "after temperature" only where there is one: greedy decoding and beam search use none
+    captions = [c.value for c in at.caption]
+    if method in ("greedy", "beam"):
+        assert any(_fills(P + "next_caption", c) for c in captions)
+        assert not any(_fills(P + "next_caption_temperature", c) for c in captions)
+    else:
+        assert any(_fills(P + "next_caption_temperature", c, temperature=f"{settings.get('temperature', 0.8):g}")
+                   for c in captions)
+
+
+def _fills(key: str, text: str, **fixed: str) -> bool:
+    """``text`` is the English template ``key`` with any values in its placeholders (``fixed`` ones as given)."""
+    import re
+
+    names = i18n.placeholders(i18n.STRINGS[key]["en"])
+    marks = {n: fixed.get(n, f"\x00{n}\x00") for n in names}
+    pattern = re.escape(i18n.t(key, lang="en", **marks))
+    for n in names:
+        pattern = pattern.replace(re.escape(f"\x00{n}\x00"), ".+?")
+    return re.fullmatch(pattern, text) is not None
+
+
+def _assert_n_best_readable(at: AppTest, texts: list[str]) -> None:
+    """Issue 16 bug 4: the n-best list is a static table (it wraps text), not a dataframe (it cut the text
+    at the column width, so beam candidates sharing a long start looked identical)."""
+    assert not at.dataframe
+    (table,) = at.table
+    shown = list(table.value[i18n.t(P + "col.text", lang="en")])
+    assert len(shown) == len(texts) and len(set(shown)) == len(set(texts))  # as many distinct rows as candidates
+    from dashboard.components.candidates import aligned_excerpts
+
+    assert shown == aligned_excerpts(texts)  # each from just before the candidates part
+
+
+def test_beam_candidates_that_share_a_long_start_are_told_apart(checkpoint: Path) -> None:
+    at = _generate(_page(checkpoint), "beam", prime="ANNA:", length=300, beam_width=4, n_best=4)
+    texts = [text for text, _ in _result(at).n_best]
+    _assert_n_best_readable(at, texts)
+    from dashboard.components.candidates import CONTEXT_CHARS, parting_point
+
+    start = max(0, parting_point(texts) - CONTEXT_CHARS)
+    shown = list(at.table[0].value[i18n.t(P + "col.text", lang="en")])
+    for text, cell in zip(texts, shown):  # the part where they differ is in every cell
+        assert cell.lstrip("…").startswith(text[start : start + 20].replace("\n", " ⏎ ")[:10])
 
 
 def test_moving_through_positions_does_not_generate_again(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,19 +184,93 @@ def test_empty_prime_works(checkpoint: Path) -> None:
     assert len(_result(at).text) == 15 and not at.warning
 
 
-def test_saved_runs_under_the_runs_root_are_offered(runs_dir: Path, checkpoint: Path) -> None:
+def _run_folder(runs_dir: Path, run_id: str, checkpoint: Path, key: str | None) -> Path:
+    """A run folder as the Train page leaves it: run.json (with the owner key's hash) and a best/ checkpoint."""
     import shutil
 
-    run_dir = runs_dir / "20250101-000000-abc123"
+    from engine.train.live import owner_hash
+
+    run_dir = runs_dir / run_id
     shutil.copytree(checkpoint, run_dir / "best")
-    (run_dir / "run.json").write_text("{}")
-    at = _page()
+    (run_dir / "run.json").write_text(json.dumps({} if key is None else {"owner_sha256": owner_hash(key)}))
+    return run_dir
+
+
+@pytest.mark.hardening
+def test_this_sessions_saved_runs_are_offered_and_no_one_elses(runs_dir: Path, checkpoint: Path) -> None:
+    # issue 15: every visitor saw (and could use) every saved run in this list
+    mine = _run_folder(runs_dir, "20250101-000000-aaaaaa", checkpoint, key="my-key")
+    _run_folder(runs_dir, "20250102-000000-bbbbbb", checkpoint, key="their-key")  # another session's, newer
+    _run_folder(runs_dir, "20250103-000000-cccccc", checkpoint, key=None)  # from before runs had owners
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["run_owner_keys"] = {mine.name: "my-key", "20250103-000000-cccccc": "my-key"}
+    at.run()
     _ok(at)
     (box,) = at.selectbox
-    assert box.value == f"path:{run_dir / 'best'}"
-    assert "20250101-000000-abc123" in box.options[0]
+    assert box.options == [i18n.t(P + "model_saved", lang="en", run=mine.name)]
+    assert box.value == f"path:{mine / 'best'}"
     _generate(at, "greedy", length=5)
     assert len(_result(at).text) == 5
+
+    stranger = _page()  # another session: none of these runs is its own
+    _ok(stranger)
+    assert not stranger.selectbox
+    assert i18n.t(P + "no_models", lang="en") in [e.value for e in stranger.info]
+    wrong = AppTest.from_file(str(PAGE), default_timeout=60)
+    wrong.session_state["lang"] = "en"
+    wrong.session_state["run_owner_keys"] = {mine.name: "their-key"}  # a key that does not open the run
+    wrong.run()
+    assert i18n.t(P + "no_models", lang="en") in [e.value for e in wrong.info]
+
+
+def test_a_run_trained_in_one_session_is_listed_there_only(tiny_text: str, runs_dir: Path) -> None:
+    """End to end through the app: session A trains a run on the Train page, then finds it on the Generate
+    page; session B, opening the Generate page with A's run on the server, does not."""
+    from engine.train.live import ACTIVE, LiveRun
+
+    app = str(ROOT / "streamlit_app.py")
+    train_page = str(ROOT / "dashboard" / "pages" / "train_char_lstm.py")
+    a = AppTest.from_file(app, default_timeout=60)
+    a.session_state["lang"] = "en"
+    a.run()
+    a.switch_page(train_page).run()
+    a.radio(key="train.source").set_value("paste").run()
+    a.text_area(key="train.paste").input(tiny_text)
+    for key, value in (("layers", 1), ("hidden", 16), ("embd", 8), ("seq_len", 16), ("batch", 4)):
+        a.select_slider(key=f"train.{key}").set_value(value)
+    for key, value in (("max_steps", 10), ("eval_every", 5), ("sample_every", 0)):
+        a.number_input(key=f"train.{key}").set_value(value)
+    a.run()
+    a.button(key="train.start").click().run()
+    run_id = a.session_state["train.current_run"]
+    run = LiveRun.open(runs_dir / run_id)
+    try:
+        assert _wait_done(run)
+    finally:
+        run.stop(wait=30)
+        ACTIVE.clear()
+    a.switch_page(str(PAGE)).run()
+    _ok(a)
+    assert a.selectbox(key="generate.model").options == [i18n.t(P + "model_saved", lang="en", run=run_id)]
+
+    b = AppTest.from_file(app, default_timeout=60)
+    b.session_state["lang"] = "en"
+    b.run()
+    b.switch_page(str(PAGE)).run()
+    _ok(b)
+    assert not b.selectbox and i18n.t(P + "no_models", lang="en") in [e.value for e in b.info]
+
+
+def _wait_done(run, timeout: float = 120.0) -> bool:
+    import time
+
+    end = time.time() + timeout
+    while time.time() < end:
+        if not run.is_alive and run.checkpoint("best") is not None:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def test_korean_page_renders(checkpoint: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,3 +338,33 @@ def test_a_prime_longer_than_the_cap_is_cut_with_a_message(checkpoint: Path) -> 
     gen = _result(at)
     assert gen.prime == long[:MAX_PRIME_CHARS] and len(gen.text) == 5  # cut, not refused
     assert [w.value for w in at.warning] == [i18n.t(P + "prime_at_cap", lang="en", max=f"{MAX_PRIME_CHARS:,}")]
+
+
+# ---------------------------------------------------------------------------------------------- issue 16
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_model_caption_states_the_vocabulary_once_and_separates_thousands(tmp_path: Path, tiny_text: str,
+                                                                          lang: str) -> None:
+    """Bug 7: one meaning of "vocabulary" (characters + the unknown symbol = outputs); bug 11: "11,500", and
+    the corpus by its name, not its id."""
+    from engine.metrics import VocabSize
+
+    vocab = CharVocab.from_text(tiny_text)
+    model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=16, n_embd=8), vocab)
+    path = save_checkpoint(tmp_path / "m" / "best", model,
+                           meta={"provenance": {"corpus": "tinyshakespeare"}, "step": 11500, "best_val_loss": 1.4})
+    at = _page(path, lang=lang)
+    _ok(at)
+    i18n.set_lang(lang)
+    try:
+        size = VocabSize.of_text(tiny_text)
+        info = next(c.value for c in at.caption if "11,500" in c.value)
+        assert i18n.t("vocab.size", chars=size.characters, outputs=size.outputs) in info
+        assert size.outputs == len(vocab) == model.config.vocab_size
+        assert i18n.t("corpus.tinyshakespeare") in info and "tinyshakespeare" not in info.replace(" ", "")
+    finally:
+        i18n.set_lang("en")
+
+
+def test_long_output_counts_its_characters_with_a_separator(checkpoint: Path) -> None:
+    at = _generate(_page(checkpoint), "greedy", prime="", length=1500)
+    assert any("1,500" in c.value for c in at.caption) and not any("1500 " in c.value for c in at.caption)

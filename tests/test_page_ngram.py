@@ -47,8 +47,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     st.cache_resource.clear()
 
 
+TINY_RUN, TINY_KEY = "20260101-000000-tiny01", "tiny-owner-key"  # the session owns the tiny run (issue 15)
+
+
 def _page(lang: str = "en") -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["run_owner_keys"] = {TINY_RUN: TINY_KEY}
     if lang != "en":
         at.query_params["lang"] = lang
     at.run()
@@ -77,18 +81,20 @@ def _tiny_corpus(root: Path) -> str:
     return text
 
 
-def _tiny_run(root: Path, text: str, run_id: str = "20260101-000000-tiny01") -> Path:
+def _tiny_run(root: Path, text: str, run_id: str = TINY_RUN) -> Path:
     """A run folder like the Train page's, with an untrained tiny char-LSTM as its best checkpoint."""
     from engine.data.text import CharVocab
     from engine.lm.model import CharLM, CharLMConfig
     from engine.train.checkpoint import save_checkpoint
+    from engine.train.live import owner_hash
 
     torch.manual_seed(0)
     vocab = CharVocab.from_text(text)
     model = CharLM(CharLMConfig(vocab_size=len(vocab), n_layer=1, n_hidden=16, n_embd=8), vocab)
     run = root / "runs" / run_id
     run.mkdir(parents=True)
-    (run / "run.json").write_text(json.dumps({"corpus": "tinyshakespeare", "model": {}, "data": {}, "train": {}}))
+    (run / "run.json").write_text(json.dumps({"corpus": "tinyshakespeare", "model": {}, "data": {}, "train": {},
+                                              "owner_sha256": owner_hash(TINY_KEY)}))
     save_checkpoint(run / "best", model, meta={"provenance": {"corpus": "tinyshakespeare"},
                                                "data": {"val_fraction": 0.1, "eval_batch_size": 4,
                                                         "eval_seq_len": 64}})
@@ -235,3 +241,122 @@ def test_the_repository_pretrained_folder_offers_only_char_lms(isolated: Path, m
     assert not any(name in " ".join(options) for name in ("translator", "captioner")), options
     if not (ROOT / "pretrained" / "charlm-shakespeare" / "config.json").is_file():
         assert i18n.t(P + "lstm_none", lang="en") in _all_text(at)
+
+
+# ---------------------------------------------------------------------------------------------- issue 16
+def _html(at: AppTest) -> str:
+    return "\n".join(el.proto.body for el in at.get("html"))
+
+
+def _own_text(at: AppTest, text: str) -> AppTest:
+    at.segmented_control(key="ngram_vs_rnn.source").set_value("own").run()
+    at.text_area(key="ngram_vs_rnn.own_text").input(text).run()
+    _ok(at)
+    return at
+
+
+def test_biggest_wins_show_a_space_as_a_visible_symbol_not_markdown(isolated: Path) -> None:
+    """Bug 1: a space in the "biggest wins" lists was rendered as literal ``** **``."""
+    import re
+
+    text = _tiny_corpus(isolated)
+    _tiny_run(isolated, text)
+    at = _own_text(_page(), "t  h   e    k     i      n       g        s\n")
+    body = _html(at)
+    marked = re.findall(r"<mark[^>]*>(.*?)</mark>", body)
+    assert marked, "no wins listed"
+    assert "␣" in marked and all(m.strip() for m in marked)  # every character visible, a space as ␣
+    assert "**" not in body and not any(re.search(r"\*\*\s+\*\*", m.value) for m in at.markdown)
+
+
+def test_default_passage_comes_first_and_says_how_it_was_chosen(isolated: Path) -> None:
+    """Honest pages: the default passage is the measured one (engine.lm.default_passage), first in the list when the
+    corpus has it, and the page says why it was chosen."""
+    from engine.lm import compare
+
+    text = make_text(30000, seed=5)
+    cut = text.index("\n\n", int(len(text) * 0.95)) + 2  # a copy whose validation part (last 10 %) holds it
+    text = text[:cut] + compare.BUILTIN_PASSAGE + "\n" + text[cut:]
+    (isolated / "data" / "tinyshakespeare").mkdir(parents=True)
+    (isolated / "data" / "tinyshakespeare" / "input.txt").write_text(text, encoding="utf-8")
+    at = _page()
+    _ok(at)
+    assert at.slider(key="ngram_vs_rnn.passage").value == 1
+    assert i18n.t(P + "passage_default", lang="en") in [c.value for c in at.caption]
+    strip = json.loads(_charts(at)[0].proto.spec)
+    shown = "".join(t for t in strip["data"][-1]["text"])  # the characters drawn in the strip
+    assert shown.startswith("GRUMIO:⏎")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_text_in_another_script_is_refused_not_scored(isolated: Path, lang: str) -> None:
+    """Honest pages: Korean typed into the page got totals computed from a few Latin letters."""
+    text = _tiny_corpus(isolated)
+    _tiny_run(isolated, text)
+    at = _page(lang)
+    i18n.set_lang(lang)  # AppTest formats widget values outside the script run with the module fallback
+    try:
+        _own_text(at, "안녕하세요, 저는 학생입니다. OK")
+        assert not at.metric and not _charts(at)  # no score, no strip: nothing presented as a result
+        (error,) = at.error
+        assert i18n.t(P + "foreign_text", percent="{percent}", chars="{chars}").split("{percent}")[0] in error.value
+        assert "안" in error.value and "%" in error.value
+        (alphabet,) = [code.value for code in at.code]  # the alphabet the models know, shown
+        assert set("abcdefghijklmnopqrstuvwxyz") <= set(alphabet) and "안" not in alphabet
+        _own_text(at, "ANNA:\nthe king is 🐈 dead.\n")  # a stray emoji: still scored, with a warning
+        assert at.metric and not at.error and any("🐈" in w.value for w in at.warning)
+    finally:
+        i18n.set_lang("en")
+
+
+def test_speakers_never_seen_in_training_are_named(isolated: Path) -> None:
+    text = _tiny_corpus(isolated)  # speakers ANNA, BORIS, CLARA
+    _tiny_run(isolated, text)
+    at = _own_text(_page(), "HAMLET:\nthe king is dead.\n\nANNA:\nlong live the queen.\n")
+    notes = [i.value for i in at.info if i.value.startswith(i18n.t(P + "unseen_speakers", names="", lang="en")[:20])]
+    assert len(notes) == 1 and "HAMLET" in notes[0] and "ANNA" not in notes[0]
+
+
+@pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
+def test_intro_states_the_vocabulary_once_and_korean_shows_no_english_words(isolated: Path) -> None:
+    """Bug 7 (65 vs 66: 65 characters + the unknown symbol = 66 outputs, log2 66 = 6.04 bits) and bug 11."""
+    import re
+
+    from engine.metrics import VocabSize
+
+    at = _page("ko")
+    _ok(at)
+    v = VocabSize(65)
+    intro = next(m.value for m in at.markdown if "log_2" in m.value)
+    assert i18n.t("vocab.size", chars=65, outputs=66, lang="ko") in intro and f"{v.uniform_bits:.2f}" == "6.04"
+    assert "6.04" in intro
+    texts = _all_text(at) + "\n".join(json.dumps(json.loads(c.proto.spec)["layout"], ensure_ascii=False)
+                                      for c in _charts(at))
+    texts = re.sub(r"\$[^$]*\$|`[^`]*`|\([A-Za-z/ ]+\)", "", texts)  # formulas, code and glosses "(bits/char)"
+    for word in ("nats", "pasted", "tinyshakespeare", "bits", "characters", "possible", "seen in training"):
+        assert word not in texts, word
+
+
+@pytest.mark.skipif(not (ROOT / "pretrained" / "charlm-shakespeare" / "config.json").is_file(),
+                    reason="pretrained/charlm-shakespeare not shipped")
+@pytest.mark.skipif(not (shipped.SHIPPED_DIR / shipped.MODEL_FILE).is_file(), reason="shipped n-gram not built")
+def test_on_the_default_passage_the_lstm_wins_where_the_explanation_says(isolated: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Honest pages: on the old default (Hamlet) the LSTM was far worse on speaker names than the text claimed."""
+    from engine.lm.default_passage import EXPLAINED_ROLES
+    from engine.train import checkpoint
+
+    monkeypatch.setattr(checkpoint, "PRETRAINED_DIR", ROOT / "pretrained")
+    at = _page()
+    _ok(at)
+    roles = json.loads(_charts(at)[1].proto.spec)  # the per-role bars: n-gram trace, LSTM trace
+    ngram, lstm = roles["data"][0], roles["data"][1]
+    names = {i18n.t(P + f"role.{r}", lang="en"): r for r in EXPLAINED_ROLES}
+    seen = set()
+    for label, ng, ls in zip(ngram["y"], ngram["x"], lstm["x"]):
+        role = names.get(label.rsplit(" (", 1)[0])
+        if role:
+            seen.add(role)
+            assert ls < ng, (role, ng, ls)
+    assert seen == set(EXPLAINED_ROLES)
+    assert not [i for i in at.info if "HAMLET" in i.value]  # every speaker of the default was seen in training

@@ -170,9 +170,11 @@ def test_translate_shows_french_n_best_subwords_heatmap_and_fixed_vector_view(sh
     assert main.pieces and main.source_pieces[-1] == "</s>"
     assert len(main.n_best) == (3 if method == "beam" else 1)
     assert any(c.value == (main.text or "—") for c in at.code)  # the French output
-    # n-best table, then the comparison table (attention vs fixed vector)
-    (nbest,), (compare,) = at.dataframe, at.table
+    # n-best table, then the comparison table (attention vs fixed vector): static tables, which wrap their text
+    assert not at.dataframe
+    nbest, compare = at.table
     assert len(nbest.value) == len(main.n_best)
+    assert list(nbest.value[_en("col.translation")]) == [c.text for c in main.n_best]  # whole, never cut
     (fixed,) = result["fixed"]["results"]
     row = compare.value.iloc[0].tolist()
     assert row[0] == "I see the cat." and row[3] == (fixed.text or "—") and row[2] == (main.text or "—")
@@ -232,7 +234,9 @@ def test_unknown_characters_numbers_and_case_are_answered_with_notes(shipped, mo
     infos = _infos(at)
     assert any("🍕" in i and i.startswith("Line 1") for i in infos)  # the note names the removed characters
     assert any(_en("note.all_caps") in i for i in infos) and results[1].text == results[1].text.upper()
-    assert any(_en("note.nothing_left") in i for i in infos)
+    # a line of nothing but characters the model never saw is refused with a warning, not translated
+    assert [n.code for n in results[2].notes] == ["unknown_script"]
+    assert any(w.value.startswith("Line 3") and "🍕" in w.value for w in at.warning)
     assert "—" in at.code[0].value  # the line with nothing left is shown as such
 
 
@@ -254,7 +258,7 @@ def test_attention_model_alone_says_the_fixed_vector_model_is_missing(shipped, m
     assert any("--attention none" in c.value and tx.FIXED_MODEL in c.value for c in at.code)
     bars = [f for f in _charts(at) if f["data"][0]["type"] == "bar"]
     assert len(bars) == 1 and len(bars[0]["data"]) == 1  # only the attention model's measured scores
-    assert len(at.dataframe) == 1 and not at.table  # the n-best list; no comparison table
+    assert len(at.table) == 1 and not at.dataframe  # the n-best list; no comparison table
 
 
 def test_session_checkpoint_without_results_says_there_are_no_scores(shipped, models) -> None:
@@ -394,3 +398,59 @@ def test_the_repository_pretrained_folder_translates(shipped) -> None:
     assert main.text and main.text != "I think we should leave now."
     bars = [f for f in _charts(at) if f["data"][0]["type"] == "bar"]
     assert len(bars) == 1 and len(bars[0]["data"]) == 2  # measured BLEU by length of both shipped models
+
+
+# ---------------------------------------------------------------------------------------------- issue 16
+def _fixed_heights_above(node, key: str, heights: tuple = ()) -> tuple | None:
+    """The pixel heights of the containers around the element ``key`` (None: not found)."""
+    proto = getattr(node, "proto", None)
+    if proto is not None and getattr(proto, "id", "").endswith(f"-{key}"):
+        return heights
+    config = getattr(proto, "height_config", None) if proto is not None else None
+    if config is not None and config.HasField("pixel_height"):
+        heights = (*heights, config.pixel_height)
+    for child in getattr(node, "children", {}).values():
+        found = _fixed_heights_above(child, key, heights)
+        if found is not None:
+            return found
+    return None
+
+
+def test_a_tall_heatmap_is_not_cut_by_a_shorter_scroll_box(shipped, models) -> None:
+    """Bug 3: a long sentence's heatmap (about 1,000 px) sat in a 900 px scroll box: the last target rows hid."""
+    shipped(models["att"], models["fixed"])
+    text = "I want the bread and the apple and the book and the cat and the dog and a house " * 2 + "today."
+    at = _translate(_page(), text, "greedy")
+    fig = _heatmap(at)
+    assert fig["layout"]["height"] > 1000  # tall enough that the old page boxed it in (900 px)
+    heights = _fixed_heights_above(at._tree, "translate.heatmap")
+    assert heights == (), heights  # no fixed-height container around it: the page scrolls, the figure is whole
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_sentence_in_another_script_is_refused_not_translated(shipped, models, monkeypatch, lang) -> None:
+    """Honest pages: a Korean sentence came back as "C'est, à moi." (the model translated its punctuation)."""
+    monkeypatch.setattr(i18n, "_fallback_lang", lang)
+    shipped(models["att"], models["fixed"])
+    at = _translate(_page(lang), "안녕하세요, 저는 학생입니다.", "beam", beam_width=2, n_best=2)
+    (main,) = at.session_state["translate.result"]["main"]["results"]
+    assert main.text == "" and not main.n_best and [n.code for n in main.notes] == ["unknown_script"]
+    (warning,) = at.warning
+    assert warning.value == i18n.t(P + "note.unknown_script", lang=lang, **main.notes[0].values)
+    assert "안" in warning.value
+    assert at.code[0].value == "—"  # no translation is presented
+    assert not [f for f in _charts(at) if f["data"][0]["type"] == "heatmap"]  # no n-best, no attention view
+    (compare,) = at.table  # the encoder comparison: neither model "translated" it either
+    assert compare.value.iloc[0].tolist()[2:] == ["—", "—"]
+
+
+def test_model_caption_separates_thousands_and_korean_says_naeteu(shipped, models, tokenizer, tmp_path) -> None:
+    """Bug 11: "11500 스텝", "nats/서브워드"."""
+    big = save_checkpoint(tmp_path / "big" / tx.ATTENTION_MODEL, _tiny(tokenizer, "general"),
+                          meta={"step": 11500, "best_val_loss": 2.5})
+    shipped(big)
+    for lang in ("en", "ko"):
+        at = _page(lang)
+        _ok(at)
+        info = next(c.value for c in at.caption if "11,500" in c.value)
+        assert "11500" not in info and ("nats" in info) == (lang == "en")

@@ -9,6 +9,8 @@ from engine import CharLM, CharLMConfig, CharVocab, PrimeTooLongError, generate_
 from engine.lm.generate import MAX_PRIME_CHARS
 from engine.lm.memory import peak_allocated_bytes
 
+pytestmark = pytest.mark.hardening  # issue 15: listed in docs/reliability.md
+
 TEXT = "to be, or not to be: that is the question.\nROMEO: speak again, bright angel!\n"
 
 

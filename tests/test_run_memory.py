@@ -14,6 +14,8 @@ from engine.lm.memory import estimate_run_memory, measure_run_memory, peak_alloc
 from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData
 
+pytestmark = pytest.mark.hardening  # issue 15: listed in docs/reliability.md
+
 
 @pytest.mark.parametrize("model, data", [
     (CharLMConfig(cell="lstm", n_layer=2, n_hidden=64, n_embd=16, dropout=0.0),

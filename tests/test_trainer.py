@@ -285,3 +285,43 @@ def test_sigterm_saves_and_resumes(tmp_path, tiny_text, capsys):
     a, b = load_model(run / "last"), load_model(tmp_path / "whole" / "last")
     for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
         torch.testing.assert_close(x, y, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_a_finite_blow_up_is_divergence_and_leaves_no_best(tiny_text, tmp_path):
+    """lr = 1000 throws a char-LM's loss from ln V (ln 30 = 3.4 nats here) to thousands during the warm-up, where
+    it stays finite. The guard on the smoothed loss started after the warm-up, measured against its best value
+    since then (already thousands): the page-default run ended "done", here it fired at step 23, and both had
+    saved those weights as best/. Now the run ends "diverged" within steps, before any evaluation."""
+    trainer = charlm_trainer(tiny_text, SMALL, DATA, cfg(lr=1000.0, max_steps=40, eval_every=5, checkpoint_every=5,
+                                                         warmup_steps=10), run_dir=tmp_path)
+    events = collect(trainer)
+    assert trainer.fit() == "diverged"
+    assert not (tmp_path / "best").exists() and not any(e.kind == "eval" for e in events)
+    (diverged,) = [e for e in events if e.kind == "diverged"]
+    assert "more than 3.0x the first step's loss" in diverged.data["message"] and diverged.step < 5
+    first = next(e for e in events if e.kind == "step").data["loss"]
+    assert first == pytest.approx(math.log(len(trainer.model.vocab)), rel=0.1) and trainer.first_loss == first
+
+
+def test_a_validation_loss_far_above_the_first_loss_is_never_saved_as_best():
+    """A model whose validation loss is 100x its training loss (the guard on the smoothed training loss cannot
+    see it) ends the run at that evaluation instead of becoming the best model."""
+
+    class BadOnValidation(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x, targets=None, state=None):
+            return None, self.w.sum() * (1.0 if self.training else 100.0), None
+
+    batch = Batch(torch.zeros(1, 2), torch.zeros(1, 2))
+    trainer = Trainer(BadOnValidation(), lambda s: batch, cfg(max_steps=8, optimizer="sgd", lr=1e-6, eval_every=4),
+                      eval_batches=lambda: [batch])
+    saved = []
+    trainer.save = lambda which="last": saved.append(which)  # no run folder: record what would be written
+    events = collect(trainer)
+    assert trainer.fit() == "diverged"
+    (diverged,) = [e for e in events if e.kind == "diverged"]
+    assert "at step 4: validation loss 100 is more than 3.0x the first step's loss 1.000" in diverged.data["message"]
+    assert "best" not in saved and trainer.best_step == -1 and trainer.step == 4

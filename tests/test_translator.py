@@ -206,6 +206,16 @@ def test_translate_results_and_bad_inputs(tokenizer):
         tiny_model(vocab_size=len(tokenizer)).translate("no tokenizer attached")
 
 
+@pytest.mark.parametrize("text", ["hello \ud800 world", "\udfff", "I see the cat.\udc80"])
+def test_lone_surrogates_are_a_typed_error(tokenizer, text):
+    """A lone surrogate (a str no UTF-8 can encode) reached sentencepiece, which raised TypeError."""
+    m = tiny_model(tokenizer)
+    with pytest.raises(TranslationInputError, match="not valid Unicode text: a lone surrogate U\\+D[89A-F]"):
+        m.translate(text)
+    with pytest.raises(TranslationInputError, match="input 1 is not valid Unicode"):
+        m.translate(["I see the cat.", text], method="greedy")
+
+
 def test_checkpoint_round_trip_with_tokenizer(tokenizer, tmp_path):
     m = tiny_model(tokenizer, attention="additive")
     path = save_checkpoint(tmp_path / "tr", m, meta={"note": "x"}, extra_files={"card.md": b"# card"},

@@ -32,9 +32,11 @@ __all__ = [
     "display_char",
     "grad_norm_figure",
     "loss_figure",
+    "nice_ticks",
     "smooth",
     "thin",
     "throughput_figure",
+    "typical_speed",
 ]
 
 LN2 = math.log(2.0)
@@ -79,6 +81,31 @@ def thin(xs: Sequence, ys: Sequence, max_points: int = MAX_POINTS) -> tuple[list
     return [xs[i] for i in idx], [ys[i] for i in idx]
 
 
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values inside ``[lo, hi]``: multiples of 1, 2, 2.5 or 5 times a power of ten, about
+    ``target`` of them (so an axis reads 3, 3.5, 4, never 2.89, 3.61, 4.33).
+
+    >>> nice_ticks(2.74, 6.2)
+    [3.0, 4.0, 5.0, 6.0]
+    >>> nice_ticks(0, 47_000)
+    [0.0, 10000.0, 20000.0, 30000.0, 40000.0]
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo] if math.isfinite(lo) else []
+    raw = (hi - lo) / max(target - 1, 1)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    step = min((m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0)), key=lambda st: abs(math.log(st / raw)))
+    first = math.ceil(lo / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+
+
+def _tick_text(values: Sequence[float]) -> list[str]:
+    """Tick labels with as many decimals as the step needs (``3``, ``3.5``, ``3.25``) and thousands separators."""
+    step = min((b - a for a, b in zip(values, values[1:])), default=1.0)
+    decimals = next(d for d in range(4) if d == 3 or abs(step * 10**d - round(step * 10**d)) < 1e-6)
+    return [f"{v:,.{decimals}f}" for v in values]
+
+
 def _base_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left"),
@@ -101,11 +128,12 @@ def _add_bits_axis(fig: go.Figure, values: Sequence[float], bits_title: str) -> 
     vmin, vmax = min(finite), max(finite)
     span = max(vmax - vmin, 0.5)
     lo, hi = max(0.0, vmin - 0.1 * span), vmax + 0.08 * span
+    ticks = nice_ticks(lo / LN2, hi / LN2)
     fig.update_layout(
         yaxis=dict(range=[lo, hi]),
-        # Plotly puts the right axis' ticks on the left axis' grid lines: each line reads in both units.
+        # Its own round ticks in bits: the left axis' grid lines fall on 2.89, 3.61... bits, not on round numbers.
         yaxis2=dict(range=[lo / LN2, hi / LN2], overlaying="y", side="right", title=dict(text=bits_title),
-                    showgrid=False, zeroline=False, tickformat=".2f"),
+                    showgrid=False, zeroline=False, tickmode="array", tickvals=ticks, ticktext=_tick_text(ticks)),
     )
     # An axis is drawn only if a trace uses it: an invisible one keeps the bits axis on screen.
     fig.add_trace(go.Scatter(x=[None], y=[None], yaxis="y2", showlegend=False, hoverinfo="skip"))
@@ -122,6 +150,7 @@ class LossLabels:
     val: str = "validation loss"
     uniform: str = "uniform guess ln V"
     unigram: str = "unigram (character frequencies)"
+    nats_unit: str = "nats"  # after a number: "4.19 nats" (the axis titles carry their own units)
 
 
 def _loss_hover(unit_nats: str, unit_bits: str) -> str:
@@ -138,7 +167,7 @@ def loss_figure(history: dict, *, vocab_size: int | None = None, unigram_nats: f
     """
     fig = go.Figure()
     steps, loss = list(history.get("step", [])), list(history.get("loss", []))
-    hover = _loss_hover("nats", labels.bits)
+    hover = _loss_hover(labels.nats_unit, labels.bits)
     if steps:
         xs, raw = thin(steps, loss)
         fig.add_trace(go.Scatter(x=xs, y=raw, name=labels.train, mode="lines",
@@ -156,10 +185,11 @@ def loss_figure(history: dict, *, vocab_size: int | None = None, unigram_nats: f
     refs: list[float] = []
     if vocab_size:
         refs.append(math.log(vocab_size))
-        _ref_line(fig, refs[-1], f"{labels.uniform} = {refs[-1]:.2f} nats", COLORS["uniform"], "dash")
+        _ref_line(fig, refs[-1], f"{labels.uniform} = {refs[-1]:.2f} {labels.nats_unit}", COLORS["uniform"], "dash")
     if unigram_nats is not None:
         refs.append(unigram_nats)
-        _ref_line(fig, unigram_nats, f"{labels.unigram} = {unigram_nats:.2f} nats", COLORS["unigram"], "dot")
+        _ref_line(fig, unigram_nats, f"{labels.unigram} = {unigram_nats:.2f} {labels.nats_unit}", COLORS["unigram"],
+                  "dot")
     _base_layout(fig, labels.title, labels.x, labels.nats)
     _add_bits_axis(fig, [*loss, *val, *refs], labels.bits)
     return fig
@@ -186,17 +216,51 @@ def grad_norm_figure(steps: Sequence[int], grad_norm: Sequence[float], *, clip: 
     return fig
 
 
+#: :func:`typical_speed` looks at this many of the latest steps.
+SPEED_WINDOW = 100
+
+
+def typical_speed(chars_per_s: Sequence[float], window: int = SPEED_WINDOW) -> float | None:
+    """The speed a page reports: the median over the last ``window`` steps (None before the first step).
+
+    A step's time includes the validation, sampling and checkpoint that ran after the step before it,
+    so the step after each of them is several times slower than the rest; the median is the speed of
+    an ordinary step, and the same number :func:`throughput_figure` draws as its reference line.
+
+    >>> typical_speed([40_000, 41_000, 9_000, 40_500])
+    40250.0
+    """
+    recent = sorted(chars_per_s[-window:])
+    if not recent:
+        return None
+    mid = len(recent) // 2
+    return float(recent[mid]) if len(recent) % 2 else (recent[mid - 1] + recent[mid]) / 2.0
+
+
 def throughput_figure(steps: Sequence[int], chars_per_s: Sequence[float], *, title: str = "Speed",
-                      x_title: str = "step", y_title: str = "characters per second") -> go.Figure:
-    """Training speed (characters per second), raw and smoothed."""
+                      x_title: str = "step", y_title: str = "characters per second",
+                      typical_label: str = "median of the last {n} steps") -> go.Figure:
+    """Training speed (characters per second) per step, smoothed, with :func:`typical_speed` as a dashed line.
+
+    The y axis runs from 0 to a round number above every value drawn, with round ticks, so the top
+    tick is the top of the chart and the reported speed can be read off it.
+    """
     fig = go.Figure()
-    if steps:
-        xs, ys = thin(steps, smooth(list(chars_per_s)))
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=y_title,
-                                 line=dict(color=COLORS["primary"], width=2), showlegend=False,
-                                 hovertemplate="%{y:,.0f}"))
     _base_layout(fig, title, x_title, y_title)
-    fig.update_yaxes(rangemode="tozero")
+    if not steps:
+        return fig
+    xs, ys = thin(steps, smooth(list(chars_per_s)))
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=y_title, line=dict(color=COLORS["primary"], width=2),
+                             showlegend=False, hovertemplate="%{y:,.0f}"))
+    typical = typical_speed(chars_per_s)
+    top = max([*ys, typical or 0.0]) or 1.0
+    ticks = nice_ticks(0.0, top)
+    if ticks[-1] < top:
+        ticks.append(ticks[-1] + (ticks[1] - ticks[0] if len(ticks) > 1 else top))
+    if typical is not None:
+        label = typical_label.format(n=min(SPEED_WINDOW, len(chars_per_s)))
+        _ref_line(fig, typical, f"{label}: {typical:,.0f}", COLORS["uniform"], "dash")
+    fig.update_yaxes(range=[0, ticks[-1]], tickmode="array", tickvals=ticks, ticktext=_tick_text(ticks))
     return fig
 
 
@@ -213,10 +277,11 @@ class RunCurve:
 
 def compare_runs_figure(runs: Sequence[RunCurve], *, title: str = "Runs compared", x_title: str = "step",
                         nats_title: str = "loss (nats/char)", bits_title: str = "bits/char",
-                        train_suffix: str = "training", val_suffix: str = "validation") -> go.Figure:
+                        train_suffix: str = "training", val_suffix: str = "validation",
+                        nats_unit: str = "nats") -> go.Figure:
     """Smoothed training loss (solid) and validation loss (dashed, markers) of several runs, one colour each."""
     fig = go.Figure()
-    hover = _loss_hover("nats", bits_title)
+    hover = _loss_hover(nats_unit, bits_title)
     values: list[float] = []
     for i, run in enumerate(runs):
         color = _RUN_COLORS[i % len(_RUN_COLORS)]

@@ -38,6 +38,7 @@ DIFF_SCALE = [[0.0, NGRAM_COLOR], [0.5, "#FFFFFF"], [1.0, LSTM_COLOR]]
 DIFF_MAX = 6.0
 ROW_PX = 20
 TOP_PX = 72  # room for the colour bars
+LEGEND_TOP_PX = 74  # room for a title and a one-line legend above the plot
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,12 @@ def role_figure(rows: Sequence[dict], role_names: dict[str, str], *, title: str,
                          marker_color=NGRAM_COLOR, hovertemplate="%{x:.2f}<extra>" + ngram_name + "</extra>"))
     fig.add_trace(go.Bar(y=labels, x=[r["lstm_bits"] for r in rows], name=lstm_name, orientation="h",
                          marker_color=LSTM_COLOR, hovertemplate="%{x:.2f}<extra>" + lstm_name + "</extra>"))
-    fig.update_layout(barmode="group", height=max(220, 48 * len(rows) + 90), title=dict(text=title, x=0),
-                      margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.15))
+    # The legend sits in the top margin, between the title and the bars: below the plot (y < 0) it was
+    # drawn over the x-axis title, whose distance from the plot does not scale with the figure's height.
+    fig.update_layout(barmode="group", height=max(240, 48 * len(rows) + 120),
+                      title=dict(text=title, x=0, y=1, yref="container", yanchor="top", pad=dict(t=8)),
+                      margin=dict(l=10, r=10, t=LEGEND_TOP_PX, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=x_title)
     return fig

@@ -4,7 +4,7 @@ Every page that runs a trained model offers the same three sources, in the same 
 the checkpoints whose ``config.json`` records the page's kind (``"charlm"``, ``"translator"``,
 ``"captioner"``), so a page never offers a model it cannot run::
 
-    options = model_options("charlm")          # shipped first, then this session's models, then saved runs
+    options = model_options("charlm")          # shipped first, then this session's models, then its saved runs
     if not options:
         st.info(...)                           # each page says in its own words how to get a model
         return
@@ -47,7 +47,8 @@ class ModelOption:
 
 
 def model_options(kind: str, *, first: Sequence[str] = ()) -> list[ModelOption]:
-    """Every model of ``kind`` there is: shipped ones, then this session's (newest first), then saved runs.
+    """Every model of ``kind`` this session may use: shipped ones, then this session's (newest first), then
+    its saved runs (the runs whose owner key it holds; never other visitors' runs).
 
     Shipped models named in ``first`` come ahead of the others, in that order (the page's preferred
     model is then the default); the rest keep ``pretrained/``'s alphabetical order. A run of this

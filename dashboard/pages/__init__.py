@@ -79,8 +79,12 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("dashboard/pages/home.py", "page.home.title", "🏠", OVERVIEW_TOPIC, "page.home.teaches",
              default=True),
+    PageSpec("dashboard/pages/rnn_step_by_step.py", "page.rnn_step_by_step.title", "🔬", "vanilla_rnn",
+             "page.rnn_step_by_step.teaches"),
     PageSpec("dashboard/pages/train_char_lstm.py", "page.train_char_lstm.title", "🏋️", "bptt",
              "page.train_char_lstm.teaches"),
+    PageSpec("dashboard/pages/long_term_dependencies.py", "page.long_term_dependencies.title", "⏳",
+             "vanishing_gradients", "page.long_term_dependencies.teaches"),
     PageSpec("dashboard/pages/generate_text.py", "page.generate_text.title", "✍️", "language_models",
              "page.generate_text.teaches"),
     PageSpec("dashboard/pages/ngram_vs_rnn.py", "page.ngram_vs_rnn.title", "🆚", "language_models",

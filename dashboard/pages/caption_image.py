@@ -19,6 +19,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard.components import captioning
+from dashboard.components.candidates import n_best_table
+from dashboard.components.labels import count
 from dashboard.components.model_picker import (
     ModelOption,
     load_option,
@@ -39,7 +41,10 @@ SOURCES = ("example", "upload", "camera")
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp"]
 METHODS = ("beam", "greedy")
 MAX_BEAM = 10
-LIMITS = {"mb": MAX_IMAGE_BYTES // 2**20, "mp": MAX_IMAGE_PIXELS // 1_000_000}
+# One upload limit: the server refuses a larger upload (server.maxUploadSize, .streamlit/config.toml), so the
+# uploader checks it in the browser (with a message, before sending), its help and the errors state it.
+UPLOAD_MB = min(int(st.get_option("server.maxUploadSize")), MAX_IMAGE_BYTES // 2**20)
+LIMITS = {"mb": UPLOAD_MB, "mp": MAX_IMAGE_PIXELS // 1_000_000}
 HOW_TO = (
     "python -m engine train captioner --cache-features --data-dir DATA_DIR\n"
     "python -m engine train captioner --data-dir DATA_DIR\n"
@@ -79,7 +84,7 @@ def _model_info(model: Any) -> str:
     loss = meta.get("best_val_loss")
     if loss is not None:
         dataset = meta.get("dataset") or (meta.get("provenance") or {}).get("corpus") or "?"
-        parts.append(_t("model_trained", dataset=dataset, step=meta.get("step", "–"), loss=f"{loss:.3f}"))
+        parts.append(_t("model_trained", dataset=dataset, step=count(meta.get("step", "–")), loss=f"{loss:.3f}"))
     # `engine export --metrics` puts scores under meta["metrics"]["bleu"]; `train captioner` stores its test
     # evaluation as meta["bleu"] = {"split": ..., "bleu": {"greedy": {...}, "beam3": {...}}} (the shipped model)
     bleu = (meta.get("metrics") or {}).get("bleu")
@@ -123,8 +128,8 @@ def _picture() -> tuple[bytes, str, str | None] | None:
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
 def _decoded(digest: str, _data: bytes) -> tuple[Any, dict]:
     """A display-size copy of the picture and its ``load_image`` info (raises ``ImageError``; not cached then)."""
-    image = load_image(_data)
-    return captioning.display_copy(image), dict(image.info, size=image.size)
+    image = load_image(_data, max_bytes=UPLOAD_MB * 2**20)  # decoded no larger than needed (info: its full size)
+    return captioning.display_copy(image), dict(image.info, size=image.info.get("full_size", image.size))
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
@@ -158,9 +163,9 @@ def _show_caption(result: Any, method: str) -> None:
         st.caption(_t("caption_cut"))
     if method == "beam" and result.n_best:
         st.markdown(f"**{_t('n_best_header')}**")
-        rows = [{_t("col.rank"): i, _t("col.caption"): alt.text, _t("col.score"): round(alt.score, 3),
-                 _t("col.logprob"): round(alt.logprob, 3)} for i, alt in enumerate(result.n_best, start=1)]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        n_best_table([alt.text for alt in result.n_best], rank=_t("col.rank"), text=_t("col.caption"),
+                     numbers={_t("col.score"): [float(alt.score) for alt in result.n_best],
+                              _t("col.logprob"): [float(alt.logprob) for alt in result.n_best]})
         st.caption(_t("n_best_caption"))
 
 

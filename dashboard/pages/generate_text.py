@@ -14,10 +14,12 @@ import html
 import streamlit as st
 
 from dashboard.components import charts
+from dashboard.components.candidates import n_best_table
+from dashboard.components.labels import corpus_label, count, vocab_label
 from dashboard.components.model_picker import load_option, model_options, pick_model, source_labels
 from dashboard.i18n import t
 from engine.lm.generate import MAX_PRIME_CHARS, CharGeneration, generate_text, generation_from_steps, stream_text
-from engine.metrics import nats_to_bits
+from engine.metrics import VocabSize, nats_to_bits
 from engine.train.checkpoint import CheckpointError
 
 _P = "page.generate_text."
@@ -43,10 +45,11 @@ def _model_caption(model) -> str:
     cfg = model.config
     meta = getattr(model, "meta", {}) or {}
     best = meta.get("best_val_loss")
-    corpus = (meta.get("provenance") or {}).get("corpus", "?")
+    corpus = corpus_label((meta.get("provenance") or {}).get("corpus"))
     return _t("model_info", cell=cfg.cell.upper() if cfg.cell != "rnn" else "RNN", layers=cfg.n_layer,
-              hidden=cfg.n_hidden, vocab=cfg.vocab_size, params=f"{model.num_params():,}", corpus=corpus,
-              bits="–" if best is None else f"{nats_to_bits(best):.3f}", step=meta.get("step", "–"))
+              hidden=cfg.n_hidden, vocab=vocab_label(VocabSize.of_outputs(cfg.vocab_size)),
+              params=f"{model.num_params():,}", corpus=corpus,
+              bits="–" if best is None else f"{nats_to_bits(best):.3f}", step=count(meta.get("step", "–")))
 
 
 # -------------------------------------------------------------------------------------- settings
@@ -57,7 +60,7 @@ def _settings(vocab_size: int) -> dict:
     if len(prime) >= MAX_PRIME_CHARS:
         c1.warning(_t("prime_at_cap", max=f"{MAX_PRIME_CHARS:,}"), icon=":material/content_cut:")
     length = c2.number_input(_t("length"), 1, MAX_LENGTH, 300, 50, key="generate.length",
-                             help=_t("length_help", max=MAX_LENGTH))
+                             help=_t("length_help", max=count(MAX_LENGTH)))
     seed = c3.number_input(_t("seed"), 0, 2**31 - 1, 0, 1, key="generate.seed", help=_t("seed_help"))
     method = st.segmented_control(_t("method"), METHODS, default="sample", format_func=lambda m: _t(f"method.{m}"),
                                   key="generate.method", required=True)
@@ -117,7 +120,7 @@ def _generate(model, settings: dict, label: str, out) -> CharGeneration | None:
     except ValueError as exc:  # invalid decoding settings: say so, never crash
         st.error(_t("failed", message=str(exc)))
         return None
-    st.session_state[RESULT_KEY] = {"gen": gen, "model": label, "method": settings["method"]}
+    st.session_state[RESULT_KEY] = {"gen": gen, "model": label, "method": settings["method"], "settings": settings}
     st.session_state.pop(POS_KEY, None)
     return gen
 
@@ -127,13 +130,12 @@ def _show_output(result: dict, out) -> None:
     gen: CharGeneration = result["gen"]
     out.code(gen.prime + gen.text, language=None, wrap_lines=True)
     st.caption(_t("output_caption", model=result["model"], method=_t(f"method.{result['method']}"),
-                  n=len(gen.text), bits="–" if not gen.probs else f"{gen.bits_per_char:.2f}"))
+                  n=count(len(gen.text)), bits="–" if not gen.probs else f"{gen.bits_per_char:.2f}"))
     if gen.n_best and len(gen.n_best) > 1:
         st.markdown(f"**{_t('n_best_header')}**")
-        rows = [{_t("col.rank"): i, _t("col.score"): round(score, 3),
-                 _t("col.text"): (text[:120] + ("…" if len(text) > 120 else "")).replace("\n", " ⏎ ")}
-                for i, (text, score) in enumerate(gen.n_best, start=1)]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        texts = [text for text, _ in gen.n_best]
+        n_best_table(texts, rank=_t("col.rank"), text=_t("col.text"),
+                     numbers={_t("col.score"): [float(score) for _, score in gen.n_best]}, shorten=True)
         st.caption(_t("n_best_caption"))
 
 
@@ -143,7 +145,7 @@ def _unknown_warning(gen: CharGeneration) -> None:
         st.warning(_t("unknown_chars", chars=shown, n=len(gen.unknown_chars)), icon=":material/help:")
 
 
-def _next_char_view(gen: CharGeneration) -> None:
+def _next_char_view(gen: CharGeneration, settings: dict) -> None:
     st.subheader(_t("next_header"))
     st.caption(_t("next_intro"))
     n = len(gen.text)
@@ -170,8 +172,11 @@ def _next_char_view(gen: CharGeneration) -> None:
     st.plotly_chart(charts.candidates_figure(cands, chosen, labels=labels), config={"displayModeBar": False})
     prob = gen.probs[i] if i < len(gen.probs) else None
     rank = next((r for r, c in enumerate(cands, start=1) if c.char == chosen), None)
-    st.caption(_t("next_caption", char=charts.display_char(chosen), prob="–" if prob is None else f"{prob:.1%}",
-                  rank="> 10" if rank is None else rank))
+    # Greedy decoding and beam search read the model's own probabilities; only sampling applies a temperature.
+    temperature = settings.get("temperature")
+    key = "next_caption" if temperature is None else "next_caption_temperature"
+    st.caption(_t(key, char=charts.display_char(chosen), prob="–" if prob is None else f"{prob:.1%}",
+                  rank="> 10" if rank is None else rank, temperature=f"{temperature or 1.0:g}"))
 
 
 # ------------------------------------------------------------------------------------------- page
@@ -201,7 +206,7 @@ def render() -> None:
         return
     _show_output(result, out)
     _unknown_warning(result["gen"])
-    _next_char_view(result["gen"])
+    _next_char_view(result["gen"], result.get("settings", {}))
 
 
 render()

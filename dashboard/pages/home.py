@@ -55,10 +55,23 @@ def _lecture_map() -> None:
                         st.page_link(str(spec.path), label=t(spec.title_key), icon=spec.icon)
 
 
+def ready_topics() -> list[str]:
+    """The lecture topics that have at least one registered page, in lecture order."""
+    return [topic for topic in LECTURE_TOPICS if pages_for_topic(topic)]
+
+
+def _what_you_can_watch() -> None:
+    """Promise only what exists: one line per topic that has a page (the list grows as pages land)."""
+    topics = ready_topics()
+    if topics:
+        st.markdown(t("home.ready_now") + "\n" + "\n".join(f"- {t(f'home.watch.{topic}')}" for topic in topics))
+
+
 def render() -> None:
     st.title(f"🔁 {t('app.title')}")
     st.markdown(f"##### {t('app.tagline')}")
     st.write(t("home.intro"))
+    _what_you_can_watch()
     st.markdown(t("home.how_to"))
     # Every page except the home page(s) themselves gets a card.
     _cards([spec for spec in PAGES if not spec.default])

@@ -7,15 +7,19 @@ and :mod:`engine.ngram.pretrained` (the shipped counts and their validation swee
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
 import streamlit as st
 
 from dashboard.components import charts_ngram as charts
+from dashboard.components.labels import corpus_label, count, vocab_label
 from dashboard.components.model_picker import ModelOption, load_option, model_options, option_version, pick_model
 from dashboard.i18n import t
 from engine.lm import compare
+from engine.lm.default_passage import DEFAULT_ORDER, DEFAULT_SMOOTHING, seen_by_ngram, speakers, unseen_speakers
+from engine.metrics import VocabSize, out_of_vocabulary
 from engine.ngram.model import MAX_ORDER
 from engine.ngram.pretrained import PRESETS, SHIPPED_DIR, load_metrics, load_shipped, make_model
 
@@ -180,7 +184,7 @@ def status_panel(c: Any, base: Any, lstm_opts: list, lstm_error: str | None) -> 
         elif c is not None:
             st.markdown(":material/info: " + tr("ngram_fitted"))
         if lstm_opts:
-            st.markdown(":material/check_circle: " + tr("lstm_found", n=len(lstm_opts)))
+            st.markdown(":material/check_circle: " + tr("lstm_found", n=count(len(lstm_opts))))
         else:
             st.markdown(":material/info: " + tr("lstm_none"))
         if lstm_error:
@@ -188,7 +192,7 @@ def status_panel(c: Any, base: Any, lstm_opts: list, lstm_error: str | None) -> 
 
 
 def text_input(c: Any) -> str:
-    """The text to compare: a validation passage (or the built-in one), or the user's own."""
+    """The text to compare: a validation passage (the measured default first), or the user's own."""
     options = ["passage", "own"]
     labels = {"passage": tr("source_passage") if c else tr("source_builtin"), "own": tr("source_own")}
     source = st.segmented_control(tr("text_source"), options, format_func=labels.__getitem__, key=K + "source",
@@ -202,12 +206,44 @@ def text_input(c: Any) -> str:
     if not ps:  # a data directory whose Shakespeare copy is too short to leave a validation passage
         return compare.BUILTIN_PASSAGE
     i = st.slider(tr("passage"), 1, len(ps), 1, key=K + "passage") if len(ps) > 1 else 1
+    if ps[i - 1] == compare.BUILTIN_PASSAGE:
+        st.caption(tr("passage_default"))
     return ps[i - 1]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def passages(val: str) -> list[str]:
-    return compare.passages(val, n=12, length=450)
+    """The measured default passage (when this copy of the corpus has it), then 12 spread over the split."""
+    spread = compare.passages(val, n=12, length=450)
+    return ([compare.BUILTIN_PASSAGE] if compare.BUILTIN_PASSAGE in val else []) + spread
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _train_speakers(ckey: str) -> frozenset[str]:
+    c = corpus()
+    return frozenset(speakers(c[1])) if c else frozenset()
+
+
+def speaker_note(text: str, base: Any, ckey: str, c: Any) -> None:
+    """Say which speakers of the text never occur in the training text: no model can know those names."""
+    seen = _train_speakers(ckey).__contains__ if c is not None else (seen_by_ngram(base) if base else None)
+    names = unseen_speakers(text, seen) if seen is not None else []
+    if names:
+        st.info(tr("unseen_speakers", names=", ".join(names[:6])), icon=":material/person_off:")
+
+
+def mostly_unknown(text: str, cmp: compare.Comparison, lm: Any) -> bool:
+    """Refuse a text mostly outside the models' alphabet (Korean...): its score would measure nothing."""
+    unknown = {ch for ch, u in zip(text, cmp.unknown) if u}
+    oov = out_of_vocabulary(text, lambda ch: ch not in unknown)
+    if not oov.mostly_unknown():
+        return False
+    alphabet = "".join(tok for tok in lm.vocab if isinstance(tok, str) and len(tok) == 1 and not tok.isspace())
+    st.error(tr("foreign_text", percent=f"{oov.fraction:.0%}",
+                chars=" ".join(compare.display_char(ch) for ch in oov.unknown[:12])), icon=":material/translate:")
+    st.caption(tr("foreign_alphabet", n=len(alphabet)))
+    st.code(alphabet, language=None, wrap_lines=True)
+    return True
 
 
 def strips_section(cmp: compare.Comparison, preset: str, lstm_name: str) -> None:
@@ -234,18 +270,19 @@ def totals_section(cmp: compare.Comparison, ngram_val: float | None, ngram_val_h
     n = cmp.ngram_totals.n_scored
     cols = st.columns(4 if lstm_available else 2)
     with cols[0]:
-        metric(tr("metric_text", model=tr("row_ngram")), cmp.ngram_totals.bits_per_char, tr("metric_help_text", n=n))
+        metric(tr("metric_text", model=tr("row_ngram")), cmp.ngram_totals.bits_per_char,
+               tr("metric_help_text", n=count(n)))
     if lstm_available and cmp.lstm_totals is not None:
         with cols[1]:
             metric(tr("metric_text", model=tr("row_lstm")), cmp.lstm_totals.bits_per_char,
-                   tr("metric_help_text", n=n))
+                   tr("metric_help_text", n=count(n)))
     with cols[2 if lstm_available else 1]:
         metric(tr("metric_val", model=tr("row_ngram")), ngram_val, ngram_val_help)
     if lstm_available:
         with cols[3]:
             metric(tr("metric_val", model=tr("row_lstm")), lstm_val, lstm_val_help)
     if cmp.ngram_totals.n_unknown:
-        st.caption(tr("totals_unknown", n=cmp.ngram_totals.n_unknown))
+        st.caption(tr("totals_unknown", n=count(cmp.ngram_totals.n_unknown)))
 
 
 def roles_section(cmp: compare.Comparison) -> None:
@@ -265,15 +302,28 @@ def roles_section(cmp: compare.Comparison) -> None:
             st.markdown(f"**{tr('wins_' + side)}**")
             if not hl[side]:
                 st.caption(tr("no_wins"))
-            lines = []
-            for h in hl[side]:
-                before = h["before"].replace("\n", "⏎")[-24:]
-                char = compare.display_char(h["char"])
-                lines.append("- " + tr("win_row", before=before.replace("`", "'"), char=char.replace("`", "'"),
-                                       ng=f"{h['ngram_bits']:.1f}", ls=f"{h['lstm_bits']:.1f}",
-                                       role=tr(f"role.{h['role']}")))
-            if lines:
-                st.markdown("\n".join(lines))
+            if hl[side]:
+                st.html(wins_html(hl[side]))
+
+
+def wins_html(rows: list[dict]) -> str:
+    """The "biggest wins" list: the text before in grey, the character highlighted (``␣`` for a space).
+
+    HTML with every text escaped: as Markdown, ``**{char}**`` next to a code span was left as literal
+    asterisks around a space in some renderers.
+    """
+    items = []
+    for h in rows:
+        before = html.escape(h["before"].replace("\n", "⏎")[-24:])
+        char = html.escape(compare.display_char(h["char"]))
+        rest = html.escape(tr("win_row", ng=f"{h['ngram_bits']:.1f}", ls=f"{h['lstm_bits']:.1f}",
+                              role=tr(f"role.{h['role']}")))
+        items.append(f'<li><code style="{_CODE}">…{before}</code><mark style="{_MARK}">{char}</mark> — {rest}</li>')
+    return f'<ul style="margin: 0 0 0.5rem 0; padding-left: 1.2rem;">{"".join(items)}</ul>'
+
+
+_MARK = "background: #4263EB; color: white; padding: 0 3px; border-radius: 3px; font-family: monospace;"
+_CODE = "white-space: pre"  # the spaces before the character count: keep them
 
 
 def curves_section(order: int, preset: str, lstm_val: float | None, c: Any, metrics: dict | None) -> None:
@@ -304,10 +354,10 @@ def curves_section(order: int, preset: str, lstm_val: float | None, c: Any, metr
                 cov = _coverage_live(corpus_key())
             train_chars = len(c[1])
         if cov:
-            v = round(10 ** cov[0]["log10_possible"])
+            chars = round(10 ** cov[0]["log10_possible"])  # the distinct training characters, C
             fig = charts.coverage_figure(
                 cov, title=tr("coverage_title"), x_title=tr("coverage_x"), y_title=tr("coverage_y"),
-                seen_label=tr("coverage_seen"), possible_label=tr("coverage_possible", v=v),
+                seen_label=tr("coverage_seen"), possible_label=tr("coverage_possible", chars=chars),
                 train_label=tr("coverage_train"), train_chars=train_chars)
             st.plotly_chart(fig, key=K + "coverage_chart")
             pick = next((x for x in cov if x["n"] == min(order, len(cov))), cov[-1])
@@ -344,10 +394,12 @@ def samples_section(order: int, preset: str, ckey: str, model_key: str, charlm: 
 # ---------------------------------------------------------------------------------------------- page
 def render() -> None:
     st.title(f"🆚 {tr('title')}")
-    st.write(tr("intro"))
-
     c = corpus()
     base = shipped_base()
+    if base is not None or c is not None:  # the vocabulary of the models compared (one definition: VocabSize)
+        vocab = (VocabSize(sum(1 for tok in base.vocab if isinstance(tok, str) and len(tok) == 1)) if base
+                 else VocabSize.of_text(c[1]))
+        st.write(tr("intro", vocab=vocab_label(vocab), outputs=vocab.outputs, bits=f"{vocab.uniform_bits:.2f}"))
     metrics = shipped_metrics() if base is not None else None
     ckey = corpus_key()
     lstm_opts = model_options("charlm")  # shipped first, then this session's and saved app runs
@@ -363,10 +415,11 @@ def render() -> None:
         st.error(tr("ngram_missing"), icon=":material/error:")
         return
     with top[1]:
-        order = st.slider(tr("order"), 1, max_order, min(5, max_order), key=K + "order", help=tr("order_help"))
+        order = st.slider(tr("order"), 1, max_order, min(DEFAULT_ORDER, max_order), key=K + "order",
+                          help=tr("order_help"))
     with top[2]:
         presets = list(PRESETS)
-        preset = st.selectbox(tr("smoothing"), presets, index=presets.index("modified_kneser_ney"),
+        preset = st.selectbox(tr("smoothing"), presets, index=presets.index(DEFAULT_SMOOTHING),
                               format_func=preset_name, key=K + "smoothing")
     if max_order < MAX_ORDER:
         st.caption(tr("order_capped", max_order=max_order))
@@ -383,7 +436,7 @@ def render() -> None:
     if charlm is not None:
         cfg = charlm.config
         st.caption(tr("lstm_info", cell=cfg.cell.upper(), layers=cfg.n_layer, hidden=cfg.n_hidden,
-                      params=f"{charlm.num_params():,}", corpus=lstm_corpus(charlm) or "?"))
+                      params=f"{charlm.num_params():,}", corpus=corpus_label(lstm_corpus(charlm))))
 
     # --- text
     text = text_input(c)
@@ -395,11 +448,15 @@ def render() -> None:
         return
     with st.spinner(tr("computing")):
         cmp = _compare(text, order, preset, ckey, model_key, charlm)
+    if mostly_unknown(text, cmp, _ngram(order, preset, ckey)):
+        return
     if cmp.unknown.any():
         chars = "".join(dict.fromkeys(ch for ch, u in zip(text, cmp.unknown) if u))
         st.warning(tr("unknown_chars", chars=" ".join(compare.display_char(ch) for ch in chars)),
                    icon=":material/help:")
 
+    if charlm is not None:
+        speaker_note(text, base, ckey, c)
     strips_section(cmp, preset, lstm_label(opt) if opt else "")
 
     # --- validation numbers

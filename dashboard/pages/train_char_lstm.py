@@ -3,10 +3,13 @@
 The page only wires widgets: the run itself is an :class:`engine.train.live.LiveRun` (a daemon thread
 plus a run folder on disk), so reruns, page switches and closed tabs never stop or duplicate it.
 
-* One run per browser session: its id is in ``st.session_state`` and in the URL (``?run=<id>``).
-  Opening such a URL (a reload, a closed tab, another browser) reattaches to the run: to the live
-  thread if this server is still training it, else to its folder, with "Resume" when it was
-  interrupted or stopped (``LiveRun.start`` continues from ``last/``).
+* A run belongs to the session that created it (``dashboard/components/train_runs.py``): its id is in
+  ``st.session_state`` and in the URL, ``?run=<id>&key=<owner key>`` for its owner. Opening such a URL (a
+  reload, a closed tab, another browser) reattaches to the run: to the live thread if this server is
+  still training it, else to its folder, with "Resume" when it was paused, interrupted or stopped
+  (``LiveRun.start`` continues from ``last/``). Without the key, the link shows the run read-only.
+* Limits are per visitor (one browser, ``dashboard/components/visitor.py``): one run training at once,
+  whatever the tabs. Pausing frees the training slot; a run no page looks at for 30 minutes is paused.
 * The live part is a fragment that reruns every 1.5 s while the run trains, so only the charts
   refresh; when the run ends the fragment triggers one full rerun and stops ticking.
 """
@@ -14,48 +17,45 @@ plus a run folder on disk), so reruns, page switches and closed tabs never stop 
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import replace
 from functools import partial
 
 import streamlit as st
 
-from dashboard.components import charts
-from dashboard.components.session_models import is_run_id, remember_model
+from dashboard.components import charts, train_form
+from dashboard.components.labels import PASTED, corpus_label, count, nats_unit, vocab_label
+from dashboard.components.session_models import remember_model
+from dashboard.components.train_runs import (
+    attach_from_url,
+    create_run,
+    my_training_runs,
+    open_run,
+    owns,
+    session_runs,
+    set_current,
+    take_slot,
+)
 from dashboard.i18n import STRINGS, t
-from engine.data import CORPORA, TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
+from engine.data import TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
 from engine.data.corpora import ENV_DATA_DIR, decode_text
 from engine.data.text import CharVocab, corpus_stats, split_train_val
 from engine.lm.model import CELLS, CharLMConfig
 from engine.lm.presets import PRESETS
 from engine.lm.recipe import BPTT, CharLMData
-from engine.metrics import nats_to_bits, params_per_char, perplexity, uniform_entropy, unigram_entropy
+from engine.metrics import VocabSize, nats_to_bits, params_per_char, perplexity, unigram_entropy
 from engine.train.checkpoint import archive_checkpoint
-from engine.train.live import (
-    ACTIVE,
-    LIMITS,
-    LiveRun,
-    RunLimitError,
-    check_text_fits,
-    estimate_params,
-    estimate_run_memory,
-    runs_root,
-)
+from engine.train.live import LIMITS, LiveRun, check_text_fits, estimate_params, estimate_run_memory, min_text_chars
 from engine.train.trainer import TrainConfig
 
 _P = "page.train_char_lstm."
 
-# Session state keys (per browser session).
-CURRENT_KEY = "train.current_run"  # id of the run the page shows
-RUNS_KEY = "train.session_runs"  # ids of every run started or reattached in this session, in order
-_OBJECTS_KEY = "train._run_objects"  # run id -> LiveRun opened from disk (not training in this process)
+# Session state keys (per browser session); the runs' own are in dashboard/components/train_runs.py.
 _REFS_KEY = "train._refs"  # run id -> reference entropies of its training text
 _WAS_ALIVE_KEY = "train._was_alive"
 _SHOW_RUN_KEY = "train.show_run"
-QUERY_KEY = "run"  # ?run=<id>
 
 REFRESH_S = 1.5
-RESUMABLE = ("interrupted", "stopped", "new")
+RESUMABLE = ("paused", "interrupted", "stopped", "new")
 VAL_FRACTION = PRESETS["page-default"].data.val_fraction
 
 
@@ -77,65 +77,12 @@ def _fmt_bits(nats: float | None) -> str:
 
 
 # ------------------------------------------------------------------------------------------ runs
-def _open_run(run_id: object) -> LiveRun | None:
-    """The run ``run_id``: the live object if this server trains it, else from its folder (cached)."""
-    if not is_run_id(run_id):
-        return None
-    if run_id in ACTIVE:
-        return ACTIVE[run_id]
-    cache = st.session_state.setdefault(_OBJECTS_KEY, {})
-    if run_id not in cache:
-        run_dir = runs_root() / run_id
-        if not (run_dir / "run.json").is_file():
-            return None
-        try:
-            cache[run_id] = LiveRun.open(run_dir)
-        except (OSError, ValueError):  # a half-written or foreign folder
-            return None
-    return cache[run_id]
-
-
-def _set_current(run: LiveRun) -> None:
-    st.session_state[CURRENT_KEY] = run.id
-    runs = st.session_state.setdefault(RUNS_KEY, [])
-    if run.id not in runs:
-        runs.append(run.id)
-    st.query_params[QUERY_KEY] = run.id
-
-
-def _session_runs() -> list[LiveRun]:
-    return [run for run in map(_open_run, st.session_state.get(RUNS_KEY, [])) if run is not None]
-
-
-def _training_run() -> LiveRun | None:
-    """This session's run that is training now, if any (at most one)."""
-    return next((run for run in _session_runs() if run.is_alive), None)
-
-
-def _attach_from_url() -> LiveRun | None:
-    """Follow ``?run=<id>`` (reload, closed tab, shared link); keep the URL naming the current run."""
-    wanted = st.query_params.get(QUERY_KEY)
-    if wanted and wanted != st.session_state.get(CURRENT_KEY):
-        run = _open_run(wanted)
-        if run is None:
-            st.warning(_t("url_run_missing", run=str(wanted)[:100]), icon=":material/link_off:")
-            del st.query_params[QUERY_KEY]
-        else:
-            _set_current(run)
-    current = _open_run(st.session_state.get(CURRENT_KEY))
-    if current is None:
-        st.session_state.pop(CURRENT_KEY, None)
-    elif st.query_params.get(QUERY_KEY) != current.id:
-        st.query_params[QUERY_KEY] = current.id
-    return current
-
-
 def _refs(run: LiveRun) -> dict:
     """Reference entropies of a run's training text (computed once per run and session)."""
     refs = st.session_state.setdefault(_REFS_KEY, {})
     if run.id not in refs:
         train_text, _ = split_train_val(run.text, run.info["data"].get("val_fraction", VAL_FRACTION))
-        refs[run.id] = {"vocab_size": len(CharVocab.from_text(run.text)),
+        refs[run.id] = {"vocab": VocabSize.of_outputs(len(CharVocab.from_text(run.text))),
                         "unigram": unigram_entropy(train_text or run.text)}
     return refs[run.id]
 
@@ -167,7 +114,8 @@ def _named_corpus(name: str, data_dir: str | None) -> str:
 def _text_stats(text: str) -> dict:
     train_text, _ = split_train_val(text, VAL_FRACTION)
     stats = corpus_stats(text, top=20)
-    stats["model_vocab"] = len(CharVocab.from_text(text))
+    stats["vocab"] = VocabSize.of_outputs(len(CharVocab.from_text(text)))  # the model's outputs: + the unknown symbol
+    stats["model_vocab"] = stats["vocab"].outputs
     stats["train_chars"] = len(train_text)
     stats["unigram"] = unigram_entropy(train_text or text)
     return stats
@@ -178,26 +126,30 @@ def _corpus_label(name: str) -> str:
     return t(key) if key in STRINGS else name
 
 
-def _corpus_picker() -> tuple[str | None, str]:
+def _corpus_picker(run: LiveRun | None, disabled: bool) -> tuple[str | None, str]:
     """The training text and its name, or ``(None, "")`` with a message saying why there is none."""
-    sources = ("named", "upload", "paste")
-    source = st.radio(_t("source"), sources, format_func=lambda s: _t(f"source.{s}"), horizontal=True,
-                      key="train.source")
+    sources = ("named", "upload", "paste") + ((train_form.RUN_SOURCE,) if run is not None else ())
+    if st.session_state.get(train_form.SOURCE_KEY) not in sources:
+        st.session_state.pop(train_form.SOURCE_KEY, None)
+    source = st.radio(_t("source"), sources, horizontal=True, key=train_form.SOURCE_KEY, disabled=disabled,
+                      format_func=lambda s: _t(f"source.{s}", name=corpus_label(run.info.get("corpus")) if run else ""))
     text, name = None, ""
+    if source == train_form.RUN_SOURCE:
+        return run.text, run.info.get("corpus", "")
     if source == "named":
-        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key="train.corpus")
+        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key="train.corpus",
+                            disabled=disabled)
         try:
             text = _named_corpus(name, os.environ.get(ENV_DATA_DIR))
         except CorpusNotFoundError:
-            st.warning(_t("corpus_missing", name=_corpus_label(name), path=CORPORA[name].relpath, env=ENV_DATA_DIR),
-                       icon=":material/folder_off:")
+            train_form.missing_corpus(name, _corpus_label(name), os.environ.get(ENV_DATA_DIR))
             return None, ""
         except DataError as exc:
             st.error(_t("corpus_unreadable", name=_corpus_label(name), detail=str(exc)))
             return None, ""
     elif source == "upload":
         max_mb = st.get_option("server.maxUploadSize")
-        upload = st.file_uploader(_t("upload"), type=["txt"], key="train.upload",
+        upload = st.file_uploader(_t("upload"), type=["txt"], key="train.upload", disabled=disabled,
                                   help=_t("upload_help", mb=max_mb, chars=f"{LIMITS.max_corpus_chars:,}"))
         if upload is None:
             st.caption(_t("upload_waiting"))
@@ -212,8 +164,9 @@ def _corpus_picker() -> tuple[str | None, str]:
             st.caption(str(exc))
             return None, ""
     else:
-        text = st.text_area(_t("paste"), key="train.paste", height=180, placeholder=_t("paste_placeholder"))
-        name = "pasted text"
+        text = st.text_area(_t("paste"), key="train.paste", height=180, placeholder=_t("paste_placeholder"),
+                            disabled=disabled)
+        name = PASTED
         if not text:
             st.caption(_t("paste_waiting"))
             return None, ""
@@ -223,13 +176,17 @@ def _corpus_picker() -> tuple[str | None, str]:
     return text, name
 
 
-def _corpus_stats(text: str) -> dict:
+def _corpus_stats(text: str, preview: bool = True) -> dict:
+    """The text's size, vocabulary and entropy; ``preview``: also its most common characters and its start."""
     stats = _text_stats(text)
     c1, c2 = st.columns(2)
     c1.metric(_t("stat.chars"), _compact(stats["characters"]), help=f"{stats['characters']:,}")
-    c2.metric(_t("stat.vocab"), f"{stats['vocab_size']:,}", help=_t("stat.vocab_help"))
-    st.caption(_t("stat.entropy", unigram=f"{nats_to_bits(stats['unigram']):.2f}",
-                  uniform=f"{nats_to_bits(uniform_entropy(stats['model_vocab'])):.2f}", v=stats["model_vocab"]))
+    vocab: VocabSize = stats["vocab"]
+    c2.metric(_t("stat.vocab"), count(vocab.outputs), help=_t("stat.vocab_help", vocab=vocab_label(vocab)))
+    st.caption(_t("stat.entropy", unigram=f"{nats_to_bits(stats['unigram']):.2f}", uniform=f"{vocab.uniform_bits:.2f}",
+                  v=vocab.outputs, vocab=vocab_label(vocab)))
+    if not preview:  # another visitor's uploaded or pasted text: its numbers, not its content
+        return stats
     with st.expander(_t("stat.details")):
         st.plotly_chart(charts.char_frequency_figure(stats["most_common"], title=_t("stat.freq_title"),
                                                      x_title=_t("stat.freq_x"), y_title=_t("stat.freq_y")),
@@ -240,41 +197,46 @@ def _corpus_stats(text: str) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- knobs
-def _knobs() -> tuple[CharLMConfig, CharLMData, TrainConfig]:
+def _knobs(off: bool) -> tuple[CharLMConfig, CharLMData, TrainConfig]:
+    """The model and training settings (``off``: read-only, the settings of the run that trains)."""
     p = PRESETS["page-default"]  # every widget starts at this named preset (engine/lm/presets.py)
     st.markdown(f"**{_t('model_header')}**")
     c1, c2 = st.columns(2)
-    cell = c1.selectbox(_t("cell"), CELLS, index=CELLS.index(p.model.cell), format_func=_cell_name, key="train.cell")
+    cell = c1.selectbox(_t("cell"), CELLS, index=CELLS.index(p.model.cell), format_func=_cell_name, key="train.cell",
+                        disabled=off)
     impl = c2.radio(_t("impl"), ("fused", "scratch"), index=0 if p.model.fused else 1,
-                    format_func=lambda v: _t(f"impl.{v}"), key="train.impl",
+                    format_func=lambda v: _t(f"impl.{v}"), key="train.impl", disabled=off,
                     help=_t("impl_help"))
     can_peep = cell == "lstm" and impl == "scratch"
-    peephole = st.checkbox(_t("peephole"), value=p.model.peephole, key="train.peephole", disabled=not can_peep,
+    peephole = st.checkbox(_t("peephole"), value=p.model.peephole, key="train.peephole", disabled=off or not can_peep,
                            help=_t("peephole_help")) and can_peep
-    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=p.model.n_layer, key="train.layers")
+    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=p.model.n_layer, key="train.layers", disabled=off)
     n_hidden = c2.select_slider(_t("hidden"), (16, 32, 64, 128, 256, 384, 512, 768, 1024), value=p.model.n_hidden,
-                                key="train.hidden")
-    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=p.model.n_embd, key="train.embd")
-    dropout = c2.slider(_t("dropout"), 0.0, 0.5, p.model.dropout, 0.05, key="train.dropout", help=_t("dropout_help"))
+                                key="train.hidden", disabled=off)
+    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=p.model.n_embd, key="train.embd", disabled=off)
+    dropout = c2.slider(_t("dropout"), 0.0, 0.5, p.model.dropout, 0.05, key="train.dropout", help=_t("dropout_help"),
+                        disabled=off)
 
     st.markdown(f"**{_t('train_header')}**")
     c1, c2 = st.columns(2)
     seq_len = c1.select_slider(_t("seq_len"), (8, 16, 32, 64, 128, 256), value=p.data.seq_len, key="train.seq_len",
-                               help=_t("seq_len_help"))
+                               help=_t("seq_len_help"), disabled=off)
     bptt = c2.radio(_t("bptt"), BPTT, index=BPTT.index(p.data.bptt), format_func=lambda v: _t(f"bptt.{v}"),
-                    key="train.bptt",
+                    key="train.bptt", disabled=off,
                     help=_t("bptt_help"))
-    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=p.data.batch_size, key="train.batch")
+    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=p.data.batch_size, key="train.batch",
+                              disabled=off)
     lr = c2.select_slider(_t("lr"), (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), value=p.train.lr,
-                          format_func=lambda v: f"{v:g}", key="train.lr")
+                          format_func=lambda v: f"{v:g}", key="train.lr", disabled=off)
     clip = c1.select_slider(_t("clip"), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), value=p.train.grad_clip,
                             format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}", key="train.clip",
-                            help=_t("clip_help"))
-    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, p.train.max_steps, 100, key="train.max_steps")
+                            help=_t("clip_help"), disabled=off)
+    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, p.train.max_steps, 100, key="train.max_steps",
+                                 disabled=off)
     eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, p.train.eval_every, 50, key="train.eval_every",
-                                 help=_t("eval_every_help"))
+                                 help=_t("eval_every_help"), disabled=off)
     sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, p.train.sample_every, 50,
-                                   key="train.sample_every",
+                                   key="train.sample_every", disabled=off,
                                    help=_t("sample_every_help"))
     model = replace(p.model, cell=cell, fused=impl == "fused", peephole=peephole, n_layer=n_layer,
                     n_hidden=n_hidden, n_embd=n_embd, dropout=dropout)
@@ -308,79 +270,75 @@ def _size_check(stats: dict, model: CharLMConfig, data: CharLMData) -> bool:
         ok = False
     try:
         check_text_fits(stats["characters"], data)
-    except DataError as exc:
-        st.warning(_t("too_short"), icon=":material/short_text:")
-        st.caption(str(exc))
+    except DataError:
+        st.warning(_t("too_short" if data.bptt == "truncated" else "too_short_full", n=count(stats["characters"]),
+                      need=count(min_text_chars(data)), batch=data.batch_size, seq_len=data.seq_len,
+                      train_pct=f"{1 - data.val_fraction:.0%}"), icon=":material/short_text:")
         ok = False
     return ok
 
 
 def _start_run(text: str, corpus_name: str, model: CharLMConfig, data: CharLMData, train: TrainConfig) -> None:
-    if _training_run() is not None:  # never a second run per session (double click, stale button)
-        return
-    try:
-        run = LiveRun.create(text, corpus_name, model, data, train)
-    except RunLimitError as exc:
-        st.error(_t("limit_error", message=str(exc)), icon=":material/block:")
-        return
-    except (DataError, ValueError) as exc:
-        st.error(_t("start_failed", message=str(exc)))
-        return
-    try:
-        run.start()
-    except (RunLimitError, DataError, ValueError) as exc:
-        ACTIVE.pop(run.id, None)
-        shutil.rmtree(run.run_dir, ignore_errors=True)
-        key = "limit_error" if isinstance(exc, RunLimitError) else "start_failed"
-        st.error(_t(key, message=str(exc)), icon=":material/block:")
-        return
-    _set_current(run)
-    st.rerun()
+    if create_run(text, corpus_name, model, data, train) is not None:  # else it says why
+        st.rerun()
 
 
-def _setup_column() -> None:
+def _setup_column(run: LiveRun | None) -> None:
+    off = train_form.locked(run)  # the settings of the run that trains, read-only
     st.subheader(f"1 · {_t('data_header')}")
-    text, corpus_name = _corpus_picker()
-    stats = _corpus_stats(text) if text else None
+    if off:
+        st.info(_t("form_locked", run=run.id), icon=":material/lock:")
+    text, corpus_name = _corpus_picker(run, off)
+    theirs = st.session_state.get(train_form.SOURCE_KEY) == train_form.RUN_SOURCE and not owns(run)
+    stats = _corpus_stats(text, preview=not theirs) if text else None
+    if theirs:
+        st.caption(_t("their_text"))
     st.subheader(f"2 · {_t('setup_header')}")
-    model, data, train = _knobs()
-    ok = stats is not None and _size_check(stats, model, data)
+    model, data, train = _knobs(off)
+    ok = stats is not None and _size_check(stats, model, data) and not theirs and not off
     st.caption(_t("caps", params=f"{LIMITS.max_params:,}", memory=f"{LIMITS.max_run_bytes / 1e6:,.0f}",
-                  steps=f"{LIMITS.max_steps:,}", chars=f"{LIMITS.max_corpus_chars:,}", runs=LIMITS.max_concurrent_runs))
-    busy = _training_run()
-    if busy is not None:
-        st.info(_t("one_run", run=busy.id), icon=":material/hourglass_top:")
+                  steps=f"{LIMITS.max_steps:,}", chars=f"{LIMITS.max_corpus_chars:,}", runs=LIMITS.max_concurrent_runs,
+                  per_visitor=LIMITS.max_runs_per_visitor, idle=f"{(LIMITS.idle_s or 0) / 60:.0f}"))
+    mine = my_training_runs()
+    busy = len(mine) >= LIMITS.max_runs_per_visitor
+    if busy:  # a run that is pausing still holds its slot until its checkpoint is saved: say that, not "training"
+        pausing = all(r.status == "pausing" for r in mine)
+        st.info(_t("one_run_pausing" if pausing else "one_run", run=", ".join(r.id for r in mine),
+                   n=LIMITS.max_runs_per_visitor), icon=":material/hourglass_top:")
     if st.button(_t("start"), type="primary", icon=":material/play_arrow:", key="train.start",
-                 disabled=not ok or busy is not None, width="stretch"):
+                 disabled=not ok or busy, width="stretch"):
         _start_run(text, corpus_name, model, data, train)
 
 
 # ------------------------------------------------------------------------------------- live panel
+_TOAST_KEY = "train.toast"
+
+
+def _request(run: LiveRun, action: str) -> None:
+    """Button callback: pause or stop ``run`` before the page reruns, and say so in a toast."""
+    run.pause() if action == "pause" else run.stop()
+    st.session_state[_TOAST_KEY] = action
+
+
 def _controls(run: LiveRun, status: str) -> None:
+    """Pause / Stop / Resume, for the run's owner only; everyone else is told the run is read-only."""
+    if not owns(run):
+        st.info(_t("read_only" if run.has_owner else "read_only_legacy"), icon=":material/visibility:")
+        return
     c1, c2, _ = st.columns([1, 1, 2])
     if run.is_alive:
-        if status == "paused":
-            if c1.button(_t("resume"), icon=":material/play_arrow:", key="train.resume_live", width="stretch"):
-                run.resume()
-        elif c1.button(_t("pause"), icon=":material/pause:", key="train.pause", width="stretch"):
-            run.pause()
-            st.toast(_t("pause_requested"), icon=":material/pause:")
-        if c2.button(_t("stop"), icon=":material/stop:", key="train.stop", width="stretch"):
-            run.stop()
-            st.toast(_t("stop_requested"), icon=":material/stop:")
+        # on_click runs before the script does, so the form above already shows the run as pausing or stopping
+        if status != "pausing":
+            c1.button(_t("pause"), icon=":material/pause:", key="train.pause", width="stretch", help=_t("pause_help"),
+                      on_click=_request, args=(run, "pause"))
+        c2.button(_t("stop"), icon=":material/stop:", key="train.stop", width="stretch", on_click=_request,
+                  args=(run, "stop"))
+    toast = st.session_state.pop(_TOAST_KEY, None)
+    if toast:
+        st.toast(_t(f"{toast}_requested"), icon=f":material/{toast}:")
     elif status in RESUMABLE:
         if c1.button(_t("resume"), icon=":material/play_arrow:", key="train.resume", type="primary",
-                     width="stretch", help=_t("resume_help")):
-            other = _training_run()
-            if other is not None and other.id != run.id:
-                st.error(_t("one_run", run=other.id))
-                return
-            try:
-                run.start()
-            except (RunLimitError, DataError, ValueError) as exc:
-                key = "limit_error" if isinstance(exc, RunLimitError) else "start_failed"
-                st.error(_t(key, message=str(exc)), icon=":material/block:")
-                return
+                     width="stretch", help=_t("resume_help")) and take_slot(run):
             st.rerun()  # full rerun: the panel starts ticking, the Start button is disabled
 
 
@@ -391,20 +349,20 @@ def _metrics(run: LiveRun, hist: dict) -> None:
     best = min(hist["val_loss"]) if hist["val_loss"] else None
     c2.metric(_t("m.val"), _fmt_bits(best), help=_t("m.val_help", ppl="–" if best is None else
                                                      f"{perplexity(best):.2f}"))
-    speed = charts.smooth(hist["tokens_per_s"])[-1] if hist["tokens_per_s"] else None
-    c3.metric(_t("m.speed"), "–" if speed is None else f"{speed:,.0f}")
+    speed = charts.typical_speed(hist["tokens_per_s"])  # the dashed line of the speed chart
+    c3.metric(_t("m.speed"), "–" if speed is None else f"{speed:,.0f}", help=_t("m.speed_help", n=charts.SPEED_WINDOW))
 
 
-def _loss_labels(title: str) -> charts.LossLabels:
+def _loss_labels(title: str, v: int | str = "V") -> charts.LossLabels:
     return charts.LossLabels(title=title, x=_t("c.step"), nats=_t("c.nats"), bits=_t("c.bits"),
                              train=_t("c.train"), train_smooth=_t("c.train_smooth"), val=_t("c.val"),
-                             uniform=_t("c.uniform"), unigram=_t("c.unigram"))
+                             uniform=_t("c.uniform", v=v), unigram=_t("c.unigram"), nats_unit=nats_unit())
 
 
 def _charts(run: LiveRun, hist: dict) -> None:
     refs = _refs(run)
-    st.plotly_chart(charts.loss_figure(hist, vocab_size=refs["vocab_size"], unigram_nats=refs["unigram"],
-                                       labels=_loss_labels(_t("c.loss_title"))))
+    st.plotly_chart(charts.loss_figure(hist, vocab_size=refs["vocab"].outputs, unigram_nats=refs["unigram"],
+                                       labels=_loss_labels(_t("c.loss_title"), refs["vocab"].outputs)))
     st.caption(_t("c.loss_caption"))
     c1, c2 = st.columns(2)
     with c1:
@@ -414,7 +372,8 @@ def _charts(run: LiveRun, hist: dict) -> None:
                                                 y_title=_t("c.grad_y"), clip_label=_t("c.clip")))
     with c2:
         st.plotly_chart(charts.throughput_figure(hist["step"], hist["tokens_per_s"], title=_t("c.speed_title"),
-                                                 x_title=_t("c.step"), y_title=_t("c.speed_y")))
+                                                 x_title=_t("c.step"), y_title=_t("c.speed_y"),
+                                                 typical_label=_t("c.speed_typical", n="{n}")))
 
 
 def _samples(hist: dict) -> None:
@@ -448,7 +407,9 @@ def _checkpoint_actions(run: LiveRun) -> None:
 
 
 def _session_overview(current: LiveRun) -> None:
-    runs = _session_runs()
+    runs = session_runs()
+    if not runs:  # a visitor watching someone else's run
+        return
     st.markdown(f"**{_t('session_header')}**")
     rows = []
     for run in runs:
@@ -456,7 +417,7 @@ def _session_overview(current: LiveRun) -> None:
         best = min(hist["val_loss"]) if hist["val_loss"] else None
         rows.append({
             _t("col.run"): run.id,
-            _t("col.corpus"): run.info.get("corpus", ""),
+            _t("col.corpus"): corpus_label(run.info.get("corpus")),
             _t("col.model"): _model_summary(run.info["model"]),
             _t("col.params"): f"{run.info.get('params', 0):,}",
             _t("col.steps"): f"{run.step:,} / {run.max_steps:,}",
@@ -474,7 +435,8 @@ def _session_overview(current: LiveRun) -> None:
         curves.append(charts.RunCurve(label, hist["step"], hist["loss"], hist["eval_step"], hist["val_loss"]))
     st.plotly_chart(charts.compare_runs_figure(curves, title=_t("c.compare_title"), x_title=_t("c.step"),
                                                nats_title=_t("c.nats"), bits_title=_t("c.bits"),
-                                               train_suffix=_t("c.train_short"), val_suffix=_t("c.val_short")))
+                                               train_suffix=_t("c.train_short"), val_suffix=_t("c.val_short"),
+                                               nats_unit=nats_unit()))
 
 
 def _finished_history(run: LiveRun) -> dict:
@@ -490,9 +452,10 @@ def _finished_history(run: LiveRun) -> dict:
 
 def _live(run_id: str) -> None:
     """The part that refreshes while the run trains (a fragment; see _run_panel)."""
-    run = _open_run(run_id)
+    run = open_run(run_id)
     if run is None:
         return
+    run.touch()  # a page looks at it: not idle
     alive = run.is_alive
     was_alive = st.session_state.get(_WAS_ALIVE_KEY, False)
     st.session_state[_WAS_ALIVE_KEY] = alive
@@ -500,28 +463,31 @@ def _live(run_id: str) -> None:
         st.rerun()  # the run just ended: one full rerun updates the controls and stops the ticking
     status = _status(run)
     hist = run.history()
-    badge = {"running": "blue", "starting": "blue", "paused": "orange", "done": "green", "early_stop": "green",
+    badge = {"running": "blue", "starting": "blue", "pausing": "orange", "paused": "orange", "done": "green",
+             "early_stop": "green",
              "stopped": "gray", "interrupted": "orange", "new": "gray", "diverged": "red", "error": "red"}
     st.markdown(f"{_t('status')}: :{badge.get(status, 'gray')}-badge[{_t(f'status.{status}')}]")
     st.progress(min(1.0, run.step / max(1, run.max_steps)),
                 text=_t("progress", step=f"{run.step:,}", total=f"{run.max_steps:,}"))
     if status in ("diverged", "error"):
         st.error(_t(f"failed.{status}", message=hist["message"] or run.error or ""))
-    elif status in RESUMABLE and not alive:
-        st.info(_t(f"resumable.{status}"), icon=":material/restart_alt:")
+    elif status in RESUMABLE and not alive and owns(run):
+        why = "paused_idle" if run.pause_reason == "idle" else status
+        st.info(_t(f"resumable.{why}", minutes=f"{(LIMITS.idle_s or 0) / 60:.0f}"), icon=":material/restart_alt:")
     _controls(run, status)
     _metrics(run, hist)
     _charts(run, hist)
     _samples(hist)
-    _checkpoint_actions(run)
+    if owns(run):
+        _checkpoint_actions(run)
     st.divider()
     _session_overview(run)
 
 
 def _on_show_run() -> None:
-    chosen = _open_run(st.session_state.get(_SHOW_RUN_KEY))
+    chosen = open_run(st.session_state.get(_SHOW_RUN_KEY))
     if chosen is not None:
-        _set_current(chosen)
+        set_current(chosen)
 
 
 def _run_panel(run: LiveRun | None) -> None:
@@ -531,10 +497,12 @@ def _run_panel(run: LiveRun | None) -> None:
     if run is None:
         st.info(_t("no_run"), icon=":material/arrow_back:")
         return
-    st.caption(_t("run_summary", run=run.id, corpus=run.info.get("corpus", ""),
+    st.caption(_t("run_summary", run=run.id, corpus=corpus_label(run.info.get("corpus")),
                   model=_model_summary(run.info["model"]), params=f"{run.info.get('params', 0):,}"))
-    ids = [r.id for r in _session_runs()]
-    if len(ids) > 1:
+    if owns(run):
+        st.caption(_t("owner_link", run=run.id))
+    ids = [r.id for r in session_runs()]
+    if len(ids) > 1 and run.id in ids:
         # The selector follows the current run (re-seeded every run); picking another one switches to it.
         st.session_state[_SHOW_RUN_KEY] = run.id
         st.selectbox(_t("show_run"), ids, key=_SHOW_RUN_KEY, on_change=_on_show_run)
@@ -545,10 +513,11 @@ def _run_panel(run: LiveRun | None) -> None:
 def render() -> None:
     st.title(f"🏋️ {_t('title')}")
     st.caption(_t("teaches"))
-    current = _attach_from_url()
+    current = attach_from_url()
+    train_form.follow_run(current)  # the form shows the settings of the run beside it
     left, right = st.columns([2, 3], gap="large")
     with left:
-        _setup_column()
+        _setup_column(current)
     with right:
         _run_panel(current)
 

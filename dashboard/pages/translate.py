@@ -13,6 +13,8 @@ import streamlit as st
 
 from dashboard.components import charts_translate as charts
 from dashboard.components import translation as tx
+from dashboard.components.candidates import n_best_table
+from dashboard.components.labels import count
 from dashboard.components.model_picker import load_option, pick_model
 from dashboard.i18n import t
 from engine.seq2seq.model import TranslatorError
@@ -52,7 +54,7 @@ def _model_caption(model) -> str:
     return _t("model_info", attention=_t(f"attention.{cfg.attention}"),
               encoder=_t("bi" if cfg.bidirectional else "uni", layers=cfg.enc_layers, hidden=cfg.enc_hidden),
               decoder=cfg.dec_hidden, vocab=f"{cfg.vocab_size:,}", params=f"{model.num_params():,}",
-              step=meta.get("step", "–"), loss="–" if best is None else f"{best:.3f}")
+              step=count(meta.get("step", "–")), loss="–" if best is None else f"{best:.3f}")
 
 
 def _no_translator(fixed: list[tx.TranslatorOption]) -> None:
@@ -117,7 +119,11 @@ def _show_output(result: dict) -> None:
     for i, r in enumerate(main):
         for note in r.notes:
             text = tx.note_text(note)
-            st.info(_t("line_note", line=i + 1, note=text) if len(main) > 1 else text, icon=":material/info:")
+            text = _t("line_note", line=i + 1, note=text) if len(main) > 1 else text
+            if getattr(note, "code", None) == "unknown_script":  # refused: the model does not know this alphabet
+                st.warning(text, icon=":material/translate:")
+            else:
+                st.info(text, icon=":material/info:")
 
 
 def _pick_sentence(views: list[tx.SentenceView]) -> tx.SentenceView:
@@ -137,10 +143,10 @@ def _pick_sentence(views: list[tx.SentenceView]) -> tx.SentenceView:
 
 def _n_best(view: tx.SentenceView, method: str) -> None:
     st.markdown(f"**{_t('n_best_header')}**")
-    rows = [{_t("col.rank"): i, _t("col.translation"): c.text, _t("col.score"): round(c.score, 3),
-             _t("col.logprob"): round(c.logprob, 3), _t("col.finished"): "✓" if c.finished else "✗"}
-            for i, c in enumerate(view.n_best, start=1)]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    n_best_table([c.text for c in view.n_best], rank=_t("col.rank"), text=_t("col.translation"),
+                 numbers={_t("col.score"): [float(c.score) for c in view.n_best],
+                          _t("col.logprob"): [float(c.logprob) for c in view.n_best],
+                          _t("col.finished"): ["✓" if c.finished else "✗" for c in view.n_best]})
     st.caption(_t(f"n_best_caption.{method}"))
 
 
@@ -163,8 +169,8 @@ def _heatmap(view: tx.SentenceView) -> None:
         title=_t("heatmap_title"), x=_t("heatmap_x"), y=_t("heatmap_y"), weight=_t("heatmap_weight"),
         hover=_t("heatmap_hover", target="{target}", source="{source}", weight="{weight}", top="{top}"))
     fig = charts.attention_figure(view.source_pieces, view.pieces, view.attention, labels)
-    with st.container(height=900 if fig.layout.height > 1000 else "content", key=K + "heatmap_box"):
-        st.plotly_chart(fig, key=K + "heatmap", config={"displayModeBar": False})
+    # At its full height, in the page's own scroll: a shorter scroll box hid the last target rows.
+    st.plotly_chart(fig, key=K + "heatmap", height=int(fig.layout.height), config={"displayModeBar": False})
     st.caption(_t("heatmap_caption"))
 
 

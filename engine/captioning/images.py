@@ -12,7 +12,7 @@ input                  what happens
 JPEG, PNG, WebP, BMP,  decoded (other formats PIL recognises are refused, so an odd plug-in
 GIF, TIFF              cannot be reached from an upload)
 animated GIF / WebP    the first frame
-EXIF orientation 2-8   rotated / mirrored upright (``ImageOps.exif_transpose``)
+EXIF orientation 2-8   rotated / mirrored upright (as ``ImageOps.exif_transpose`` would)
 RGBA, LA, palette      composited on a white background (``background=``): transparent pixels
 with transparency      become white, not black
 16-bit / 32-bit gray   scaled to 0-255 (``I;16``: divided by 257) instead of PIL's clipping
@@ -21,7 +21,16 @@ truncated file         ``ImageError`` (nothing half-decoded: a grey bottom half 
                        captioned as if it were the picture)
 not an image           ``ImageError``
 too many pixels        ``ImageError`` *before* decoding: the size is read from the header
+a large picture        decoded no larger than needed (``min_side``): a JPEG at 1/2, 1/4 or 1/8 scale
+                       straight from the file (``Image.draft``), other formats reduced by a whole
+                       factor right after decoding (``Image.reduce``, a box filter)
 =====================  ==========================================================================
+
+Memory: the captioner's encoder looks at 224 x 224 pixels and the page shows at most 640, yet a
+decoded picture costs 3-4 bytes per pixel, several times over while it is converted. So the pixel
+limit is what a phone camera makes (24 megapixels), and pictures are decoded to a shorter side of
+:data:`DECODE_MIN_SIDE` (640) pixels at least, not at full size: a 24-megapixel JPEG (6000 x 4000) is
+decoded at 1500 x 1000. ``python benchmarks/bench_image_memory.py`` measures the peak memory per picture.
 
 Why a clear error for truncated files rather than ``ImageFile.LOAD_TRUNCATED_IMAGES``: that flag
 is global to the process (it would change every other PIL user in the app) and silently fills the
@@ -44,13 +53,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-__all__ = ["ImageError", "load_image", "MAX_IMAGE_PIXELS", "MAX_IMAGE_BYTES", "SUPPORTED_FORMATS"]
+__all__ = ["ImageError", "load_image", "MAX_IMAGE_PIXELS", "MAX_IMAGE_BYTES", "SUPPORTED_FORMATS", "DECODE_MIN_SIDE"]
 
-#: Largest accepted image, in pixels (width x height): 50 megapixels, more than any phone camera.
-#: Decoding it as RGB takes 150 MB; a bomb claiming gigapixels is refused from its header.
-MAX_IMAGE_PIXELS = 50_000_000
+#: Largest accepted image, in pixels (width x height): 24 megapixels (6000 x 4000), what a phone camera
+#: saves. A PNG is decoded at full size before it is reduced: 24 MP of RGBA are 96 MB; a bomb claiming
+#: more (a few hundred bytes can declare 7000 x 7000) is refused from its header, before decoding.
+MAX_IMAGE_PIXELS = 24_000_000
+#: Pictures are decoded to a shorter side of at least this many pixels, not larger (``min_side``): the
+#: encoder needs 224, the page shows 640; a JPEG is decoded at reduced scale, other formats are reduced.
+DECODE_MIN_SIDE = 640
 #: Largest accepted file, in bytes.
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 #: Formats (``PIL.Image.format``) accepted; MPO is what many cameras call a JPEG with a preview.
@@ -160,6 +173,7 @@ def load_image(
     max_pixels: int = MAX_IMAGE_PIXELS,
     max_bytes: int = MAX_IMAGE_BYTES,
     background: tuple[int, int, int] = (255, 255, 255),
+    min_side: int | None = DECODE_MIN_SIDE,
 ) -> Image.Image:
     """Decode ``source`` into an upright 8-bit RGB ``PIL.Image``; raise :class:`ImageError` otherwise.
 
@@ -170,11 +184,15 @@ def load_image(
             pixels are decoded (decompression-bomb guard).
         max_bytes: refuse files larger than this.
         background: colour that transparent pixels are composited on (white by default).
+        min_side: decode no larger than needed for a shorter side of this many pixels: a JPEG at the
+            smallest of 1/1, 1/2, 1/4, 1/8 scale that keeps it (``Image.draft``), any other picture
+            reduced by the largest whole factor that keeps it (``Image.reduce``). ``None``: full size.
 
     Returns:
         A new RGB image, fully loaded (no open file behind it). ``img.info`` holds
         ``source_format`` (e.g. ``"PNG"``), ``source_mode`` (e.g. ``"CMYK"``), ``source_size``
-        ``(w, h)`` before EXIF rotation, and ``exif_transposed`` (whether it was rotated).
+        ``(w, h)`` before EXIF rotation, ``full_size`` (the upright picture's size before it was
+        reduced: what to tell a user) and ``exif_transposed`` (whether it was rotated).
 
     Raises:
         ImageError: not an image, unsupported format, truncated or corrupt data, too many pixels,
@@ -183,6 +201,7 @@ def load_image(
     if isinstance(source, Image.Image):
         img, name, fmt = source, "the image", source.format or "PIL"
         _check_pixels(img, name, max_pixels)
+        source_size = img.size
     else:
         data, name = _read_bytes(source, max_bytes)
         with warnings.catch_warnings():
@@ -202,26 +221,50 @@ def load_image(
                 raise ImageError(f"{name} is a {fmt} file; supported formats: {', '.join(SUPPORTED_FORMATS)}",
                                  "format")
             _check_pixels(img, name, max_pixels)
+            source_size = img.size
             try:
                 if getattr(img, "n_frames", 1) > 1:
                     img.seek(0)  # animated GIF / WebP: the first frame
+                if min_side:
+                    img.draft(None, (min_side, min_side))  # JPEG: decode at 1/2, 1/4, 1/8 scale; others: no-op
                 img.load()
             except Image.DecompressionBombError as exc:
                 raise ImageError(f"{name} is too large to decode safely: {exc}", "too_large") from None
             except (OSError, ValueError, SyntaxError, EOFError) as exc:
                 raise ImageError(f"{name} is truncated or corrupt ({fmt}): {exc}", "truncated") from None
-    source_mode, source_size = img.mode, img.size
-    transposed = _orientation(img) not in (None, 1)
-    try:
-        upright = ImageOps.exif_transpose(img)
-    except Exception:  # a corrupt EXIF block must not make the picture unusable: keep it as stored
-        upright, transposed = img, False
-    rgb = _to_rgb(upright, name, background)
+    source_mode, method = img.mode, _TRANSPOSE.get(_orientation(img))
+    small = _reduce(img, min_side)  # before the conversions below, so that they copy a small picture
+    upright = small.transpose(method) if method is not None else small
+    rgb = _reduce(_to_rgb(upright, name, background), min_side)  # modes reduce() cannot take: after conversion
     if rgb is img:  # never hand back the caller's object (or one tied to our BytesIO)
         rgb = rgb.copy()
+    w, h = source_size
     rgb.info = {"source_format": fmt, "source_mode": source_mode, "source_size": source_size,
-                "exif_transposed": bool(transposed)}
+                "full_size": (h, w) if method in _SWAPS_SIDES else (w, h), "exif_transposed": method is not None}
     return rgb
+
+
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose)
+_TRANSPOSE = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+              8: Image.Transpose.ROTATE_90}
+_SWAPS_SIDES = (Image.Transpose.TRANSPOSE, Image.Transpose.ROTATE_270, Image.Transpose.TRANSVERSE,
+                Image.Transpose.ROTATE_90)
+# modes Image.reduce averages correctly (RGBA and LA: with premultiplied alpha); P, 1, I;16 are reduced as RGB
+_REDUCIBLE = ("RGB", "RGBA", "L", "LA", "CMYK", "YCbCr", "I", "F")
+
+
+def _reduce(img: Image.Image, min_side: int | None) -> Image.Image:
+    """``img`` reduced by the largest whole factor that keeps its shorter side >= ``min_side`` (a box filter:
+    each output pixel is the mean of a factor x factor block); ``img`` itself when there is nothing to do.
+
+    >>> _reduce(Image.new("RGB", (4032, 3024)), 640).size, _reduce(Image.new("RGB", (640, 480)), 640).size
+    ((1008, 756), (640, 480))
+    """
+    factor = min(img.size) // min_side if min_side else 1
+    if factor < 2 or img.mode not in _REDUCIBLE or "transparency" in img.info:
+        return img
+    return img.reduce(factor)
 
 
 def _orientation(img: Image.Image) -> int | None:

@@ -63,9 +63,10 @@ from engine.captioning.encoder import (
     shared_encoder,
 )
 from engine.captioning.vocab import SPECIALS, WordVocab
+from engine.data.text import check_vocab_size
 from engine.nn.attention import Attention
 
-__all__ = ["CaptionResult", "Captioner", "CaptionerConfig"]
+__all__ = ["CaptionResult", "CaptionSettings", "Captioner", "CaptionerConfig"]
 
 #: Parameter names of checkpoints written before the captioner used :class:`engine.nn.attention.Attention`
 #: (``pretrained/captioner-flickr8k``): renamed when such weights are loaded.
@@ -126,6 +127,48 @@ class CaptionerConfig:
         return self.proj_dim or self.spec.channels
 
 
+@dataclass(frozen=True)
+class CaptionSettings:
+    """How a caption is decoded: greedy or beam search through the LSTM decoder (:meth:`Captioner.caption`).
+
+    Attributes:
+        method: ``"beam"`` (beam search, the default) or ``"greedy"`` (argmax at every step).
+        beam_width: hypotheses kept per image (beam only).
+        n_best: alternatives returned in ``result.n_best`` (beam only, ``<= beam_width``).
+        max_len: longest caption in tokens (``None``: the model's ``config.max_len``).
+        length_penalty: GNMT length normalisation ``alpha``: beams are ranked by
+            ``log P / ((5 + |y|) / 6) ** alpha`` (``0``: raw log-probability, which favours short captions).
+        no_repeat_ngram: forbid repeating any n-gram of this size (``0``: off), e.g. "a dog and a dog and".
+        allow_unk: let the decoder write ``<unk>`` (off: the next best word is used).
+
+    Every caption has at least one word (``min_len=1``). The greedy search is beam search with one beam::
+
+        >>> greedy = CaptionSettings("greedy", beam_width=5).decode_config(default_max_len=30)
+        >>> greedy.method, greedy.beam_width, greedy.max_len, greedy.min_len, greedy.no_repeat_ngram
+        ('greedy', 1, 30, 1, 3)
+    """
+
+    method: str = "beam"
+    beam_width: int = 3
+    n_best: int = 1
+    max_len: int | None = None
+    length_penalty: float = 0.5
+    no_repeat_ngram: int = 3
+    allow_unk: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in ("beam", "greedy"):
+            raise ValueError(f"method must be 'beam' or 'greedy', got {self.method!r}")
+
+    def decode_config(self, default_max_len: int) -> decoding.DecodeConfig:
+        """These settings as the :class:`engine.decoding.DecodeConfig` of the search (checked there)."""
+        beam = self.method == "beam"
+        return decoding.DecodeConfig(method=self.method, beam_width=self.beam_width if beam else 1,
+                                     n_best=self.n_best if beam else 1, length_penalty=self.length_penalty,
+                                     max_len=self.max_len or default_max_len, min_len=1,
+                                     no_repeat_ngram=self.no_repeat_ngram)
+
+
 @dataclass
 class CaptionResult:
     """One caption of one image.
@@ -168,10 +211,7 @@ class Captioner(nn.Module):
 
     def __init__(self, config: CaptionerConfig, vocab: WordVocab | None = None):
         super().__init__()
-        if config.vocab_size is None:
-            raise ValueError("config.vocab_size is not set (the recipe sets it from the captions)")
-        if vocab is not None and len(vocab) != config.vocab_size:
-            raise ValueError(f"vocab has {len(vocab)} words but config.vocab_size={config.vocab_size}")
+        check_vocab_size(config.vocab_size, vocab, filled_from="the captions", unit="words")
         self.config, self.vocab = config, vocab
         c, C, D = config, config.spec.channels, config.feature_dim
         self.sampling_prob = 0.0  # scheduled sampling: chance of feeding the model's own previous word
@@ -356,20 +396,10 @@ class Captioner(nn.Module):
         return logits, new_state, torch.cat([alpha, gate], dim=-1)
 
     @torch.no_grad()
-    def caption_features(
-        self,
-        features: Tensor,
-        method: str = "beam",
-        beam_width: int = 3,
-        n_best: int = 1,
-        max_len: int | None = None,
-        length_penalty: float = 0.5,
-        no_repeat_ngram: int = 3,
-        allow_unk: bool = False,
-    ) -> list[CaptionResult]:
-        """Caption precomputed region features ``(B, L, C)`` (see :meth:`caption` for the arguments)."""
-        if method not in ("beam", "greedy"):
-            raise ValueError(f"method must be 'beam' or 'greedy', got {method!r}")
+    def caption_features(self, features: Tensor, settings: CaptionSettings | None = None,
+                         **options: Any) -> list[CaptionResult]:
+        """Caption precomputed region features ``(B, L, C)`` (see :meth:`caption` for the settings)."""
+        settings = replace(settings or CaptionSettings(), **options)
         vocab = self._need_vocab()
         was_training = self.training
         self.eval()
@@ -378,15 +408,11 @@ class Captioner(nn.Module):
             features = features.to(device).float()
             B = features.shape[0]
             state = self.init_state(features)
-            if allow_unk:
+            if settings.allow_unk:
                 state["allow_unk"] = torch.ones(B, dtype=torch.bool, device=device)
             start = torch.full((B,), vocab.start_id, dtype=torch.long, device=device)
-            cfg = decoding.DecodeConfig(method="beam" if method == "beam" else "greedy",
-                                        beam_width=beam_width if method == "beam" else 1,
-                                        n_best=n_best if method == "beam" else 1,
-                                        length_penalty=length_penalty, max_len=max_len or self.config.max_len,
-                                        min_len=1, no_repeat_ngram=no_repeat_ngram)  # at least one word
-            if method == "beam":
+            cfg = settings.decode_config(self.config.max_len)
+            if cfg.method == "beam":
                 hyps = decoding.beam_search(self.step, start, state, cfg, eos_id=vocab.end_id, batch_dim=0)
                 results = []
                 for row in hyps:
@@ -417,41 +443,26 @@ class Captioner(nn.Module):
                              attention=attention, gate=gate, finished=finished)
 
     @torch.no_grad()
-    def caption(
-        self,
-        images: Any,
-        method: str = "beam",
-        beam_width: int = 3,
-        n_best: int = 1,
-        max_len: int | None = None,
-        length_penalty: float = 0.5,
-        no_repeat_ngram: int = 3,
-        allow_unk: bool = False,
-        batch_size: int = 16,
-    ) -> list[CaptionResult]:
+    def caption(self, images: Any, settings: CaptionSettings | None = None, *, batch_size: int = 16,
+                **options: Any) -> list[CaptionResult]:
         """Caption images: CNN encoder, then greedy or beam search through the LSTM decoder.
 
         Args:
             images: one image or a list; each is bytes, a path, a file object or a ``PIL.Image``
                 (read by :func:`engine.captioning.images.load_image`, so bad inputs raise ``ImageError``).
-            method: ``"beam"`` (beam search, the default) or ``"greedy"`` (argmax at every step).
-            beam_width: hypotheses kept per image (beam only).
-            n_best: alternatives returned in ``result.n_best`` (beam only, ``<= beam_width``).
-            max_len: longest caption in tokens (default ``config.max_len``).
-            length_penalty: GNMT length normalisation ``alpha``: beams are ranked by
-                ``log P / ((5 + |y|) / 6) ** alpha`` (``0``: raw log-probability, which favours short captions).
-            no_repeat_ngram: forbid repeating any n-gram of this size (``0``: off), e.g. "a dog and a dog and".
-            allow_unk: let the decoder write ``<unk>`` (off: the next best word is used).
+            settings: how to decode (:class:`CaptionSettings`: beam search of width 3 by default); its
+                fields may also be given as keywords, ``model.caption(image, method="beam", beam_width=5)``.
+            batch_size: images per CNN forward pass.
 
         Returns:
             One :class:`CaptionResult` per image, with per-word attention maps ``(T, h, w)``.
         """
+        settings = replace(settings or CaptionSettings(), **options)
         images = list(images) if isinstance(images, (list, tuple)) else [images]
         if not images:
             return []
         feats, logits = self.encode_images(images, batch_size)
-        results = self.caption_features(feats, method, beam_width, n_best, max_len, length_penalty,
-                                        no_repeat_ngram, allow_unk)
+        results = self.caption_features(feats, settings)
         if logits is not None:
             for r, row in zip(results, logits):
                 r.imagenet_top5 = _top_k(row)

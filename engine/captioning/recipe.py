@@ -12,11 +12,10 @@ split with corpus BLEU-1..4 against all reference captions of every image.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +26,8 @@ from engine.captioning.vocab import WordVocab, tokenize_caption
 from engine.data.corpora import DataError
 from engine.metrics import corpus_bleu
 from engine.train.provenance import portable_path
-from engine.train.trainer import Batch, TrainConfig, Trainer, TrainEvent
+from engine.train.run_options import RunOptions
+from engine.train.trainer import Batch, TrainConfig, Trainer
 
 __all__ = ["CaptionerData", "captioner_trainer", "evaluate_captioner", "encode_captions"]
 
@@ -113,34 +113,28 @@ def captioner_trainer(
     model: CaptionerConfig,
     data: CaptionerData,
     train: TrainConfig,
-    *,
-    run_dir: str | os.PathLike | None = None,
-    provenance: dict | None = None,
-    listeners: Iterable[Callable[[TrainEvent], None]] = (),
-    device: str | None = None,
-    resume: bool = True,
-    rank: int = 0,
-    world_size: int = 1,
+    run: RunOptions | None = None,
+    **options: Any,
 ) -> Trainer:
     """Build (or resume) a captioner training run on ``dataset``'s train split, from ``cache``'s features.
 
     ``model`` is the architecture; its ``vocab_size`` and ``encoder`` are taken from the data (the
-    vocabulary of the training captions with ``data.min_word_freq``, the cache's encoder). When
-    ``run_dir/last`` exists and ``resume`` is true, the run continues with the vocabulary and
-    configuration it was started with.
+    vocabulary of the training captions with ``data.min_word_freq``, the cache's encoder). ``run`` says
+    where and how the run runs (:class:`~engine.train.run_options.RunOptions`; its fields may also be
+    given as keywords, ``run_dir="runs/x"``). When ``run_dir/last`` exists and ``resume`` is true, the
+    run continues with the vocabulary and configuration it was started with.
     """
+    run = RunOptions.of(run, **options)
     train_ids = cache.usable(dataset.ids("train"))
     dev_ids = cache.usable(dataset.ids("dev"))
     if not train_ids or not dev_ids:
         raise DataError(f"the feature cache in {cache.folder} has {len(train_ids)} training and {len(dev_ids)} "
                         "dev images: build it with --cache-features first")
     vocab = None
-    if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
-        from engine.train.checkpoint import config_from_dict, read_checkpoint
-
-        _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
-        vocab = WordVocab(cfg_json["meta"]["vocab"])
-        model = config_from_dict(CaptionerConfig, cfg_json["config"])
+    resumed = run.resumed(CaptionerConfig)
+    if resumed is not None:
+        model, meta, _ = resumed
+        vocab = WordVocab(meta["vocab"])
     train_pairs = [(i, c) for i in train_ids for c in dataset.captions[i]]
     vocab = vocab or WordVocab.from_captions([c for _, c in train_pairs], data.min_word_freq)
     torch.manual_seed(train.seed)  # same initial weights for the same seed
@@ -151,7 +145,7 @@ def captioner_trainer(
     def ramp(step: int) -> None:  # scheduled sampling: 0 at the start, data.scheduled_sampling at the end
         net.sampling_prob = data.scheduled_sampling * min(1.0, step / max(1, train.max_steps))
 
-    batches = _PairBatches(cache, rows, tokens, lengths, data.batch_size, train.seed, rank, world_size,
+    batches = _PairBatches(cache, rows, tokens, lengths, data.batch_size, train.seed, run.rank, run.world_size,
                            on_step=ramp if data.scheduled_sampling > 0 else None)
     val_pairs = [(i, c) for i in dev_ids for c in dataset.captions[i]][: data.val_pairs]
     v_rows, v_tokens, v_lengths = encode_captions(val_pairs, vocab, cache)
@@ -167,14 +161,10 @@ def captioner_trainer(
         results = m.caption_features(cache.get(cache.rows(sample_ids)), method="greedy")
         return "\n".join(f"{i}: {r.text}   (reference: {dataset.captions[i][0]})" for i, r in zip(sample_ids, results))
 
-    meta = {"data": asdict(data), "provenance": provenance or {}, "dataset": dataset.name,
+    meta = {"data": asdict(data), "dataset": dataset.name,
             "train_images": len(train_ids), "train_pairs": int(len(rows)), "val_pairs": int(len(v_rows)),
             "features": {"encoder": cache.encoder, "folder": portable_path(str(cache.folder))}}
-    trainer = Trainer(net, batches, train, eval_batches=eval_batches, sample=sample, run_dir=run_dir,
-                      checkpoint_meta=meta, listeners=listeners, device=device)
-    if resume:
-        trainer.resume_if_possible()
-    return trainer
+    return run.trainer(net, batches, train, eval_batches=eval_batches, sample=sample, meta=meta)
 
 
 def evaluate_captioner(

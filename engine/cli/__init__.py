@@ -10,6 +10,7 @@ the function that runs each one:
 :mod:`engine.cli.translator`   ``train translator``, ``translate``, ``eval-translator``
 :mod:`engine.cli.captioner`    ``train captioner``, ``caption``, ``eval-captioner``
 :mod:`engine.cli.export`       ``export``
+:mod:`engine.cli.lab`          ``lab sweep`` (the lab pages' precomputed experiments)
 :mod:`engine.cli.common`       flags generated from the config dataclasses, presets, progress bar
 =============================  ===================================================
 """
@@ -19,12 +20,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli import captioner, charlm, export, ngram, translator
+from engine.cli import captioner, charlm, export, lab, ngram, translator
 from engine.data.corpora import CorpusNotFoundError, DataError
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
-GROUPS = (charlm, ngram, translator, captioner, export)
+GROUPS = (charlm, ngram, translator, captioner, export, lab)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,15 +18,15 @@ import time
 from pathlib import Path
 
 from engine.cli.common import (
+    FINISHED,
     add_common_args,
-    add_config_args,
-    add_preset_arg,
+    add_decode_args,
+    add_train_args,
     configs_from_args,
+    fit_run,
     load_or_dry_run,
-    progress_listener,
     run_command,
     run_dir_for,
-    stop_on_signals,
 )
 
 __all__ = ["add_parsers", "cmd_caption", "cmd_eval_captioner", "cmd_train_captioner"]
@@ -46,7 +46,6 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     from engine.captioning.presets import PRESETS
 
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    default = PRESETS["default"]
     t = train.add_parser("captioner", help="image captioner: frozen CNN encoder + LSTM decoder with soft attention",
                          formatter_class=fmt)
     t.add_argument("--cache-features", action="store_true",
@@ -64,25 +63,18 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     t.add_argument("--dry-run", action="store_true",
                    help="the tiny preset (tiny CNN and decoder, 6 steps) on a few Flickr8k images (or generated "
                         "shapes): checks the pipeline")
-    add_preset_arg(t, PRESETS)
-    add_config_args(t, default.model, exclude=("vocab_size",),
-                    aliases={"n_embd": ("--embd", "--embed-dim"), "n_hidden": ("--hidden", "--hidden-dim"),
-                             "attn_dim": "--att-dim", "proj_dim": "--proj"},
-                    title="model (CaptionerConfig)")
-    add_config_args(t, default.data, title="data (CaptionerData)")
-    add_config_args(t, default.train, title="optimisation (TrainConfig)")
-    add_common_args(t)
+    add_train_args(t, PRESETS, exclude=("vocab_size",),
+                   aliases={"n_embd": ("--embd", "--embed-dim"), "n_hidden": ("--hidden", "--hidden-dim"),
+                            "attn_dim": "--att-dim", "proj_dim": "--proj"})
     t.set_defaults(func=cmd_train_captioner)
 
     c = commands.add_parser("caption", help="caption images with a trained captioner", formatter_class=fmt)
     c.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, GIF, BMP)")
     c.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
-    c.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
-    c.add_argument("--beam-width", type=int, default=3, help="beam width (beam search)")
-    c.add_argument("--n-best", type=int, default=1, help="print the n best captions with their scores (beam)")
-    c.add_argument("--length-penalty", type=float, default=0.5, help="GNMT length normalisation alpha (beam)")
-    c.add_argument("--no-repeat-ngram", type=int, default=3, help="forbid repeating n-grams of this size (0: off)")
-    c.add_argument("--max-len", type=int, default=None, help="longest caption in words (default: the model's)")
+    add_decode_args(c, methods=("beam", "greedy"), **_caption_defaults("method", "beam_width", "n_best",
+                                                                     "length_penalty", "no_repeat_ngram", "max_len"),
+                    helps={"n_best": "print the n best captions with their scores (beam)",
+                           "max_len": "longest caption in words (default: the model's)"})
     c.add_argument("--top5", action="store_true", help="also print the CNN encoder's own ImageNet top-5 classes")
     c.add_argument("--attention", action="store_true", help="with --json: include the attention maps (T, h, w)")
     c.add_argument("--json", action="store_true", help="print one JSON object per image")
@@ -96,13 +88,19 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     ev.add_argument("--features-dir", default=None,
                     help="feature cache to read (default ~/rnnlab-runs/flickr8k-features/<encoder>; "
                          "images not in it go through the CNN)")
-    ev.add_argument("--beam-width", type=int, default=3, help="beam width (a greedy run is always included)")
-    ev.add_argument("--length-penalty", type=float, default=0.5, help="GNMT length normalisation alpha (beam)")
-    ev.add_argument("--no-repeat-ngram", type=int, default=3, help="forbid repeating n-grams of this size (0: off)")
+    add_decode_args(ev, **_caption_defaults("beam_width", "length_penalty", "no_repeat_ngram"),
+                    helps={"beam_width": "beam width (a greedy run is always included)"})
     ev.add_argument("--limit", type=int, default=None, help="score only the first N images of the split")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common_args(ev)
     ev.set_defaults(func=cmd_eval_captioner)
+
+
+def _caption_defaults(*names: str) -> dict:
+    """The decoding flags' defaults: :class:`~engine.captioning.model.CaptionSettings`'s, what ``caption()`` uses."""
+    from engine.captioning.model import CaptionSettings
+
+    return {name: getattr(CaptionSettings(), name) for name in names}
 
 
 def _print_bleu(result: dict) -> None:
@@ -117,7 +115,6 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
     from engine.captioning.presets import PRESETS
     from engine.captioning.recipe import captioner_trainer, evaluate_captioner
     from engine.data.corpora import DataError
-    from engine.train.distributed import distributed_context
 
     model_cfg, data_cfg, train_cfg = configs_from_args(args, PRESETS)
     encoder = model_cfg.encoder
@@ -164,21 +161,13 @@ def cmd_train_captioner(args: argparse.Namespace) -> int:
     if run_dir_for(args.run_dir, "captioner-flickr8k", args.fresh) is None:
         return 2
 
-    with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [progress_listener(train_cfg.max_steps, 0, "word", "captions")] if rank == 0 else []
-        trainer = captioner_trainer(dataset, cache, model_cfg, data_cfg, train_cfg, run_dir=run_dir,
-                                    provenance=provenance, listeners=listeners, device=device, rank=rank,
-                                    world_size=world_size)
-        if rank == 0:
-            m = trainer.model
-            where = f"resuming at step {trainer.step}" if trainer.step else "new run"
-            print(f"{where} in {run_dir}: {m.num_params():,} decoder parameters ({m.num_params() * 4 / 1e6:.1f} MB "
-                  f"fp32), {len(m.vocab)} words, encoder {cache.encoder}, {trainer.train_batches.steps_per_epoch} "
-                  f"steps/epoch, device {trainer.device}, {world_size} process(es)", file=sys.stderr)
-        stop_on_signals(trainer)
-        status = trainer.fit()
-    ok = status in ("done", "early_stop", "stopped")
-    if ok and rank == 0 and not args.no_bleu and status != "stopped" and (run_dir / "best").exists():
+    status, run = fit_run(args.device, run_dir, provenance, (train_cfg.max_steps, "word", "captions"),
+                          lambda run: captioner_trainer(dataset, cache, model_cfg, data_cfg, train_cfg, run),
+                          lambda t: f"{t.model.num_params():,} decoder parameters ({t.model.num_params() * 4 / 1e6:.1f}"
+                                    f" MB fp32), {len(t.model.vocab)} words, encoder {cache.encoder}, "
+                                    f"{t.train_batches.steps_per_epoch} steps/epoch")
+    ok = status in FINISHED
+    if ok and run.rank == 0 and not args.no_bleu and status != "stopped" and (run_dir / "best").exists():
         from engine.train.checkpoint import load_model, save_checkpoint
 
         model = load_model(run_dir / "best", device=args.device)

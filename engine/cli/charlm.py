@@ -19,18 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from engine.cli.common import (
-    DRY_RUN_TEXT,
-    add_common_args,
-    add_config_args,
-    add_preset_arg,
-    configs_from_args,
-    corpus_provenance,
-    load_or_dry_run,
-    progress_listener,
-    run_dir_for,
-    stop_on_signals,
-)
+from engine.cli import common
 from engine.data.corpora import TEXT_CORPORA
 
 __all__ = ["add_parsers", "cmd_eval", "cmd_generate", "cmd_train_charlm"]
@@ -41,11 +30,9 @@ MODEL_NEGATIONS = {"fused": "--from-scratch"}  # = --no-fused
 
 def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParsersAction) -> None:
     """Register ``train charlm`` (under ``train``), ``generate`` and ``eval`` (under ``commands``)."""
-    from engine.lm.model import CharLMConfig
     from engine.lm.presets import PRESETS
 
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    default = PRESETS["default"]
     c = train.add_parser("charlm", help="character-level language model", formatter_class=fmt)
     c.add_argument("--corpus", default="tinyshakespeare",
                    help=f"named corpus ({', '.join(TEXT_CORPORA)}) or a path to a UTF-8 text file")
@@ -59,25 +46,17 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     c.add_argument("--dry-run", action="store_true",
                    help="the tiny preset (a 1x32 LSTM, 6 steps) on a slice of the corpus (or built-in text): checks "
                         "the pipeline in seconds")
-    add_preset_arg(c, PRESETS)
-    add_config_args(c, default.model, exclude=("vocab_size",), aliases=MODEL_ALIASES, negations=MODEL_NEGATIONS,
-                    title=f"model ({CharLMConfig.__name__})")
-    add_config_args(c, default.data, title="data (CharLMData)")
-    add_config_args(c, default.train, title="optimisation (TrainConfig)")
-    add_common_args(c)
+    common.add_train_args(c, PRESETS, exclude=("vocab_size",), aliases=MODEL_ALIASES, negations=MODEL_NEGATIONS)
     c.set_defaults(func=cmd_train_charlm)
 
     gen = commands.add_parser("generate", help="generate text with a char-LM", formatter_class=fmt)
     gen.add_argument("--model", default="charlm-shakespeare", help="pretrained name or checkpoint folder")
     gen.add_argument("--prime", default="", help="text to start from")
     gen.add_argument("--length", type=int, default=500, help="characters to generate")
-    gen.add_argument("--method", choices=["sample", "greedy", "beam"], default="sample", help="decoding strategy")
-    gen.add_argument("--temperature", type=float, default=0.8, help="softmax temperature (sampling)")
-    gen.add_argument("--top-k", type=int, default=None, help="keep only the k most likely characters")
-    gen.add_argument("--top-p", type=float, default=None, help="nucleus sampling: keep the smallest set with mass p")
-    gen.add_argument("--beam-width", type=int, default=5, help="beam width (beam search)")
+    common.add_decode_args(gen, methods=("sample", "greedy", "beam"), method="sample", temperature=0.8, top_k=None,
+                           top_p=None, beam_width=5, helps={"top_k": "keep only the k most likely characters"})
     gen.add_argument("--seed", type=int, default=0, help="random seed")
-    add_common_args(gen, data=False)
+    common.add_common_args(gen, data=False)
     gen.set_defaults(func=cmd_generate)
 
     ev = commands.add_parser("eval", help="validation loss of a char-LM on a corpus split", formatter_class=fmt)
@@ -85,7 +64,7 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     ev.add_argument("--corpus", default=None, help="corpus (default: the one the model was trained on)")
     ev.add_argument("--split", choices=["val", "train"], default="val", help="which split to score")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_common_args(ev)
+    common.add_common_args(ev)
     ev.set_defaults(func=cmd_eval)
 
 
@@ -93,33 +72,24 @@ def cmd_train_charlm(args: argparse.Namespace) -> int:
     from engine.data.corpora import load_text
     from engine.lm.presets import PRESETS
     from engine.lm.recipe import charlm_trainer
-    from engine.train.distributed import distributed_context
 
-    model_cfg, data_cfg, train_cfg = configs_from_args(args, PRESETS)
-    provenance = corpus_provenance(args.corpus)
-    text, stand_in = load_or_dry_run(lambda: load_text(args.corpus, args.data_dir), args.dry_run,
-                                     lambda: DRY_RUN_TEXT, "the built-in sample text")
+    model_cfg, data_cfg, train_cfg = common.configs_from_args(args, PRESETS)
+    provenance = common.corpus_provenance(args.corpus)
+    text, stand_in = common.load_or_dry_run(lambda: load_text(args.corpus, args.data_dir), args.dry_run,
+                                            lambda: common.DRY_RUN_TEXT, "the built-in sample text")
     if stand_in:
         provenance = {"corpus": "built-in dry-run text", "command": provenance["command"]}
     if args.dry_run:
         text = text[:20000]
-    run_dir = run_dir_for(args.run_dir, f"charlm-{Path(str(args.corpus)).stem}", args.fresh)
+    run_dir = common.run_dir_for(args.run_dir, f"charlm-{Path(str(args.corpus)).stem}", args.fresh)
     if run_dir is None:
         return 2
 
-    with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [progress_listener(train_cfg.max_steps, 0, "char", "sample")] if rank == 0 else []
-        trainer = charlm_trainer(text, model_cfg, data_cfg, train_cfg, run_dir=run_dir, provenance=provenance,
-                                 listeners=listeners, device=device, rank=rank, world_size=world_size,
-                                 init_from=args.init_from)
-        if rank == 0:
-            n = trainer.model.num_params()
-            where = f"resuming at step {trainer.step}" if trainer.step else "new run"
-            print(f"{where} in {run_dir}: {n:,} parameters, {len(trainer.model.vocab)} symbols, "
-                  f"device {trainer.device}, {world_size} process(es)", file=sys.stderr)
-        stop_on_signals(trainer)
-        status = trainer.fit()
-    return 0 if status in ("done", "early_stop", "stopped") else 1
+    status, _ = common.fit_run(
+        args.device, run_dir, provenance, (train_cfg.max_steps, "char", "sample"),
+        lambda run: charlm_trainer(text, model_cfg, data_cfg, train_cfg, run, init_from=args.init_from),
+        lambda t: f"{t.model.num_params():,} parameters, {len(t.model.vocab)} symbols")
+    return 0 if status in common.FINISHED else 1
 
 
 def _load_charlm(name_or_path: str, device: str | None):

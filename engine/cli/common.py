@@ -31,9 +31,9 @@ from typing import Any
 
 from engine.train.provenance import corpus_provenance, portable_path, run_command
 
-__all__ = ["DRY_RUN_TEXT", "add_common_args", "add_config_args", "add_preset_arg", "config_from_args",
-           "configs_from_args", "corpus_provenance", "load_or_dry_run", "portable_path", "progress_listener",
-           "run_command", "run_dir_for", "stop_on_signals"]
+__all__ = ["DRY_RUN_TEXT", "FINISHED", "add_common_args", "add_config_args", "add_decode_args", "add_preset_arg",
+           "add_train_args", "config_from_args", "configs_from_args", "corpus_provenance", "load_or_dry_run",
+           "fit_run", "portable_path", "progress_listener", "run_command", "run_dir_for", "stop_on_signals"]
 
 DRY_RUN_TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
@@ -148,6 +148,23 @@ def configs_from_args(args: argparse.Namespace, presets: Mapping[str, Any]) -> t
     return model, data, train
 
 
+def add_train_args(parser: argparse.ArgumentParser, presets: Mapping[str, Any], *, model_title: str | None = None,
+                   **model_flags: Any) -> None:
+    """The settings flags of a ``train <kind>`` command, the inverse of :func:`configs_from_args`.
+
+    ``--preset``, then one flag per field of the default preset's model, data and optimisation configs
+    (``model_flags``: ``exclude``, ``aliases``, ``negations`` of the model's flags, see
+    :func:`add_config_args`), then ``--data-dir`` and ``--device``.
+    """
+    default = presets["default"]
+    add_preset_arg(parser, presets)
+    add_config_args(parser, default.model, title=model_title or f"model ({type(default.model).__name__})",
+                    **model_flags)
+    add_config_args(parser, default.data, title=f"data ({type(default.data).__name__})")
+    add_config_args(parser, default.train, title=f"optimisation ({type(default.train).__name__})")
+    add_common_args(parser)
+
+
 def add_common_args(parser: argparse.ArgumentParser, data: bool = True) -> None:
     """``--data-dir`` (when the command reads data) and ``--device``."""
     if data:
@@ -155,7 +172,92 @@ def add_common_args(parser: argparse.ArgumentParser, data: bool = True) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: auto, or $RNN_DEVICE)")
 
 
+# ----------------------------------------------------------------------------- decoding flags
+DECODE_HELP = {  # what each decoding flag does; a command may say it in its own words (``helps=``)
+    "method": "decoding strategy",
+    "temperature": "softmax temperature (sampling)",
+    "top_k": "keep only the k most likely tokens (sampling)",
+    "top_p": "nucleus sampling: keep the smallest set with mass p",
+    "beam_width": "beam width (beam search)",
+    "n_best": "print the n best hypotheses with their scores (beam)",
+    "length_penalty": "GNMT length normalisation alpha (beam)",
+    "length_norm": "length normalisation of beam scores: gnmt ((5+L)/6)^alpha or power L^alpha",
+    "min_len": "forbid the end token before this many tokens",
+    "no_repeat_ngram": "forbid repeating n-grams of this size (0: off)",
+    "max_len": "longest output in tokens (default: the model's)",
+}
+
+
+def add_decode_args(parser: argparse.ArgumentParser, *, methods: Iterable[str] | None = None,
+                    helps: Mapping[str, str] | None = None, **defaults: Any) -> None:
+    """Add one flag per decoding setting named in ``defaults``, with that default: the command's own choice.
+
+    The names are fields of :class:`engine.decoding.DecodeConfig` (``beam_width`` -> ``--beam-width``, its
+    type from the field: ``int``, ``float``, ``X | None`` as an X, a ``Literal`` as choices); ``method``
+    takes ``methods`` (default: all three). Help comes from :data:`DECODE_HELP` unless ``helps`` words it
+    for this command.
+    The flags keep the fields' names, so ``args.beam_width`` is the beam width::
+
+        >>> parser = argparse.ArgumentParser()
+        >>> add_decode_args(parser, methods=("beam", "greedy"), method="beam", beam_width=5, top_k=None)
+        >>> args = parser.parse_args(["--beam-width", "3", "--top-k", "40"])
+        >>> args.method, args.beam_width, args.top_k
+        ('beam', 3, 40)
+        >>> add_decode_args(parser, beam_size=5)
+        Traceback (most recent call last):
+        ...
+        ValueError: DecodeConfig has no field(s) ['beam_size']
+    """
+    from engine.decoding import DecodeConfig
+
+    hints = typing.get_type_hints(DecodeConfig)
+    unknown = sorted(set(defaults) - set(hints))
+    if unknown:
+        raise ValueError(f"DecodeConfig has no field(s) {unknown}")
+    helps = {**DECODE_HELP, **(helps or {})}
+    for name, default in defaults.items():
+        kw: dict[str, Any] = {"default": default, "help": helps[name].replace("%", "%%")}
+        tp = hints[name]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):  # X | None: the flag takes an X
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        if typing.get_origin(tp) is typing.Literal:
+            kw["choices"] = list(methods if name == "method" and methods is not None else typing.get_args(tp))
+        else:
+            kw["type"] = tp
+        parser.add_argument(f"--{name.replace('_', '-')}", **kw)
+
+
 # ----------------------------------------------------------------------------- training runs
+#: How a run may end for its command to exit 0 (a stop request saves a checkpoint to resume from).
+FINISHED = ("done", "early_stop", "stopped")
+
+
+def fit_run(device: str | None, run_dir: Path, provenance: dict, progress: tuple[int, str, str],
+            build: Callable[[Any], Any], describe: Callable[[Any], str]) -> tuple[str, Any]:
+    """Train as a ``train`` command does; returns ``(status, run options)``.
+
+    In :func:`~engine.train.distributed.distributed_context` (one process, or one per GPU under torchrun),
+    ``build(run)`` makes the recipe's trainer from the :class:`~engine.train.run_options.RunOptions` ``run``
+    (the progress bar, ``progress = (max_steps, token, sample_title)`` of :func:`progress_listener`, on rank 0
+    only); rank 0 says what it trains (``describe(trainer)``); Ctrl-C or SIGTERM stop it with a checkpoint.
+    """
+    from engine.train.distributed import distributed_context
+    from engine.train.run_options import RunOptions
+
+    max_steps, token, sample_title = progress
+    with distributed_context(device) as (rank, world_size, rank_device):
+        listeners = [progress_listener(max_steps, 0, token, sample_title)] if rank == 0 else []
+        run = RunOptions(run_dir=run_dir, provenance=provenance, listeners=listeners, device=rank_device, rank=rank,
+                         world_size=world_size)
+        trainer = build(run)
+        if rank == 0:
+            where = f"resuming at step {trainer.step}" if trainer.step else "new run"
+            print(f"{where} in {run_dir}: {describe(trainer)}, device {trainer.device}, {world_size} process(es)",
+                  file=sys.stderr)
+        stop_on_signals(trainer)
+        return trainer.fit(), run
+
+
 def progress_listener(total: int, start: int = 0, token: str = "char",
                       sample_title: str = "sample") -> Callable:
     """A listener drawing a progress bar with loss, gradient norm, throughput and the last validation loss.

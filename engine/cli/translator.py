@@ -16,20 +16,21 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.cli.common import (
+    FINISHED,
     add_common_args,
-    add_config_args,
-    add_preset_arg,
+    add_decode_args,
+    add_train_args,
     configs_from_args,
     corpus_provenance,
+    fit_run,
     load_or_dry_run,
-    progress_listener,
     run_dir_for,
-    stop_on_signals,
 )
 
 __all__ = ["DRY_RUN_PAIRS", "add_parsers", "cmd_eval_translator", "cmd_train_translator", "cmd_translate"]
 
 DEFAULT_MODEL = "translator-en-fr"
+DECODE_DEFAULTS = {"method": "beam", "beam_width": 5, "length_penalty": 0.6}  # of `translate` and `eval-translator`
 
 
 def _dry_run_pairs() -> list[tuple[str, str]]:
@@ -60,7 +61,6 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     from engine.seq2seq.presets import PRESETS
 
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    default = PRESETS["default"]
     t = train.add_parser("translator", help="encoder-decoder LSTM translator with attention (English -> French)",
                          formatter_class=fmt)
     t.add_argument("--run-dir", default=None,
@@ -71,22 +71,15 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                    help="the tiny preset (6 steps) on a slice of the corpus (or built-in pairs): checks the pipeline")
     t.add_argument("--threads", type=int, default=None,
                    help="CPU threads for torch (default: torch's choice, often 1; use the number of cores)")
-    add_preset_arg(t, PRESETS)
-    add_config_args(t, default.model, exclude=("vocab_size", "src_lang", "tgt_lang"), aliases={"n_embd": "--embd"},
-                    negations={"bidirectional": "--unidirectional", "tie_embeddings": "--no-tie"},
-                    title="model (TranslatorConfig; the languages come from --direction)")
-    add_config_args(t, default.data, title="data (TranslatorData)")
-    add_config_args(t, default.train, title="optimisation (TrainConfig)")
-    add_common_args(t)
+    add_train_args(t, PRESETS, model_title="model (TranslatorConfig; the languages come from --direction)",
+                   exclude=("vocab_size", "src_lang", "tgt_lang"), aliases={"n_embd": "--embd"},
+                   negations={"bidirectional": "--unidirectional", "tie_embeddings": "--no-tie"})
     t.set_defaults(func=cmd_train_translator)
 
     tr = commands.add_parser("translate", help="translate sentences with a trained translator", formatter_class=fmt)
     tr.add_argument("text", nargs="*", help="sentences to translate (none: read one per line from stdin)")
     tr.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
-    tr.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
-    tr.add_argument("--beam-width", type=int, default=5, help="beam width (beam search)")
-    tr.add_argument("--n-best", type=int, default=1, help="print the n best hypotheses with their scores")
-    tr.add_argument("--length-penalty", type=float, default=0.6, help="GNMT length normalisation alpha (beam)")
+    add_decode_args(tr, methods=("beam", "greedy"), **DECODE_DEFAULTS, n_best=1)
     tr.add_argument("--attention", action="store_true", help="also print the attention weights")
     tr.add_argument("--json", action="store_true", help="print one JSON object per input")
     add_common_args(tr, data=False)
@@ -97,9 +90,7 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     ev.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     ev.add_argument("--corpus", default=None, help="corpus (default: the one the model was trained on)")
     ev.add_argument("--split", choices=["test", "val"], default="test", help="which split to score")
-    ev.add_argument("--method", choices=["beam", "greedy"], default="beam", help="decoding strategy")
-    ev.add_argument("--beam-width", type=int, default=5, help="beam width (beam search)")
-    ev.add_argument("--length-penalty", type=float, default=0.6, help="GNMT length normalisation alpha (beam)")
+    add_decode_args(ev, methods=("beam", "greedy"), **DECODE_DEFAULTS)
     ev.add_argument("--batch-size", type=int, default=64, help="sentences decoded together")
     ev.add_argument("--limit", type=int, default=None, help="score N evenly spaced source sentences (all lengths)")
     ev.add_argument("--output", default=None, help="also write 'source<TAB>hypothesis' lines to this file")
@@ -122,7 +113,6 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
     from engine.data.parallel import load_pairs
     from engine.seq2seq.presets import PRESETS
     from engine.seq2seq.recipe import translator_trainer
-    from engine.train.distributed import distributed_context
 
     _set_threads(args.threads)
     model_cfg, data_cfg, train_cfg = configs_from_args(args, PRESETS)
@@ -139,19 +129,11 @@ def cmd_train_translator(args: argparse.Namespace) -> int:
     if run_dir is None:
         return 2
 
-    with distributed_context(args.device) as (rank, world_size, device):
-        listeners = [progress_listener(train_cfg.max_steps, 0, "subword", "translations")] if rank == 0 else []
-        trainer = translator_trainer(pairs, model_cfg, data_cfg, train_cfg, run_dir=run_dir, provenance=provenance,
-                                     listeners=listeners, device=device, rank=rank, world_size=world_size)
-        if rank == 0:
-            m = trainer.model
-            where = f"resuming at step {trainer.step}" if trainer.step else "new run"
-            print(f"{where} in {run_dir}: {m.num_params():,} parameters, {len(m.tokenizer)} subwords, "
-                  f"{trainer.train_batches.batches_per_epoch} batches/epoch, device {trainer.device}, "
-                  f"{world_size} process(es)", file=sys.stderr)
-        stop_on_signals(trainer)
-        status = trainer.fit()
-    return 0 if status in ("done", "early_stop", "stopped") else 1
+    status, _ = fit_run(args.device, run_dir, provenance, (train_cfg.max_steps, "subword", "translations"),
+                        lambda run: translator_trainer(pairs, model_cfg, data_cfg, train_cfg, run),
+                        lambda t: f"{t.model.num_params():,} parameters, {len(t.model.tokenizer)} subwords, "
+                                  f"{t.train_batches.batches_per_epoch} batches/epoch")
+    return 0 if status in FINISHED else 1
 
 
 def cmd_translate(args: argparse.Namespace) -> int:

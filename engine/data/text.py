@@ -16,7 +16,7 @@ Worked example (TBPTT streams)::
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 
 import torch
@@ -24,7 +24,7 @@ import torch
 from engine.data.batch import Batch
 from engine.data.corpora import DataError
 
-__all__ = ["CharVocab", "split_train_val", "TBPTTStreams", "RandomWindows", "eval_chunks", "UNK"]
+__all__ = ["CharVocab", "split_train_val", "TBPTTStreams", "RandomWindows", "eval_chunks", "UNK", "check_vocab_size"]
 
 #: The unknown symbol: id 0 of every char vocabulary, shown as U+FFFD when decoded.
 UNK = "\ufffd"
@@ -77,6 +77,32 @@ class CharVocab:
 
     def tensor(self, text: str) -> torch.Tensor:
         return torch.tensor(self.encode(text), dtype=torch.long)
+
+
+def check_vocab_size(vocab_size: int | None, vocab: Sized | None, *, filled_from: str, unit: str,
+                     name: str = "vocab") -> int:
+    """A model constructor's first check: ``config.vocab_size`` is set and ``vocab`` (if given) has that many entries.
+
+    ``vocab_size`` stays ``None`` in the settings until the recipe fills it in from ``filled_from``; the
+    vocabulary (or tokenizer: ``name``) must then have exactly ``vocab_size`` entries (``unit``: symbols,
+    pieces, words), one per row of the embedding ``E`` and of the output layer ``V``. Returns ``vocab_size``.
+
+        >>> check_vocab_size(5, CharVocab.from_text("hello"), filled_from="the data", unit="symbols")
+        5
+        >>> check_vocab_size(6, CharVocab.from_text("hello"), filled_from="the data", unit="symbols")
+        Traceback (most recent call last):
+        ...
+        ValueError: vocab has 5 symbols but config.vocab_size=6
+        >>> check_vocab_size(None, None, filled_from="the data", unit="symbols")
+        Traceback (most recent call last):
+        ...
+        ValueError: config.vocab_size is not set (the recipe sets it from the data)
+    """
+    if vocab_size is None:
+        raise ValueError(f"config.vocab_size is not set (the recipe sets it from {filled_from})")
+    if vocab is not None and len(vocab) != vocab_size:
+        raise ValueError(f"{name} has {len(vocab)} {unit} but config.vocab_size={vocab_size}")
+    return vocab_size
 
 
 def split_train_val(text: str, val_fraction: float = 0.1) -> tuple[str, str]:

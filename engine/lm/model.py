@@ -34,7 +34,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from engine.data.text import CharVocab
+from engine.data.text import CharVocab, check_vocab_size
 from engine.nn.cells import lstm_pointwise
 from engine.nn.recurrent import make_rnn
 
@@ -97,10 +97,7 @@ class CharLM(nn.Module):
 
     def __init__(self, config: CharLMConfig, vocab: CharVocab | None = None):
         super().__init__()
-        if config.vocab_size is None:
-            raise ValueError("config.vocab_size is not set (the recipe sets it from the data)")
-        if vocab is not None and len(vocab) != config.vocab_size:
-            raise ValueError(f"vocab has {len(vocab)} symbols but config.vocab_size={config.vocab_size}")
+        check_vocab_size(config.vocab_size, vocab, filled_from="the data", unit="symbols")
         self.config = config
         self.vocab = vocab
         self.embed = nn.Embedding(config.vocab_size, config.n_embd)

@@ -7,15 +7,16 @@ The CLI (``python -m engine train charlm``) and the Streamlit "Train" page both 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from engine.data.text import CharVocab, RandomWindows, TBPTTStreams, encode_split, eval_chunks
 from engine.lm.model import CharLM, CharLMConfig
-from engine.train.trainer import TrainConfig, Trainer, TrainEvent
+from engine.train.run_options import RunOptions
+from engine.train.trainer import TrainConfig, Trainer
 
 __all__ = ["CharLMData", "charlm_trainer", "load_charlm_run"]
 
@@ -46,36 +47,32 @@ def charlm_trainer(
     model: CharLMConfig,
     data: CharLMData,
     train: TrainConfig,
+    run: RunOptions | None = None,
     *,
-    run_dir: str | os.PathLike | None = None,
-    provenance: dict | None = None,
-    listeners: Iterable[Callable[[TrainEvent], None]] = (),
-    device: str | None = None,
-    resume: bool = True,
     sample_chars: int = 200,
-    rank: int = 0,
-    world_size: int = 1,
     init_from: str | os.PathLike | None = None,
+    **options: Any,
 ) -> Trainer:
     """Build (or resume) a char-LM training run on ``text``.
 
     ``model`` is the architecture; its ``vocab_size`` is filled in from the text (the settings leave it
-    ``None``). When ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the
-    vocabulary and architecture it was started with.
+    ``None``). ``run`` says where and how the run runs (:class:`~engine.train.run_options.RunOptions`); its
+    fields may also be given as keywords (``run_dir="runs/x"``, ``device="cpu"``, ...). When
+    ``run_dir/last`` exists and ``resume`` is true, the run continues from it with the vocabulary and
+    architecture it was started with.
 
     ``init_from`` (a checkpoint folder or pretrained name) starts a *new* run from that model's weights
     and vocabulary instead of a random initialisation, like nanoGPT's ``init_from``: a second training
     stage with its own schedule, e.g. a warm restart with more dropout. The architecture (cell, layers,
     sizes) must be the model's; dropout may differ. A run that can be resumed ignores it.
     """
+    run = RunOptions.of(run, **options)
     vocab = None
     init = None
-    if resume and run_dir is not None and (Path(run_dir) / "last" / "config.json").is_file():
-        from engine.train.checkpoint import config_from_dict, read_checkpoint
-
-        _, cfg_json, _ = read_checkpoint(Path(run_dir) / "last")
-        vocab = CharVocab(cfg_json["meta"]["vocab"])
-        model = config_from_dict(CharLMConfig, cfg_json["config"])
+    resumed = run.resumed(CharLMConfig)
+    if resumed is not None:
+        model, meta, _ = resumed
+        vocab = CharVocab(meta["vocab"])
     elif init_from is not None:
         from engine.train.checkpoint import load_model
 
@@ -95,9 +92,9 @@ def charlm_trainer(
         net.load_state_dict(init.state_dict())
     train_ids, val_ids = encode_split(text, vocab, data.val_fraction)
     if data.bptt == "truncated":
-        batches = TBPTTStreams(train_ids, data.batch_size, data.seq_len, rank, world_size)
+        batches = TBPTTStreams(train_ids, data.batch_size, data.seq_len, run.rank, run.world_size)
     else:
-        batches = RandomWindows(train_ids, data.batch_size, data.seq_len, train.seed, rank, world_size)
+        batches = RandomWindows(train_ids, data.batch_size, data.seq_len, train.seed, run.rank, run.world_size)
     val = eval_chunks(val_ids, data.eval_batch_size, data.eval_seq_len)
 
     def sample(m: CharLM) -> str:
@@ -105,13 +102,8 @@ def charlm_trainer(
 
         return generate_text(m, prime="", length=sample_chars, temperature=0.8, seed=train.seed).text
 
-    meta = {"data": asdict(data), "provenance": provenance or {},
-            "train_chars": len(train_ids), "val_chars": len(val_ids)}
-    trainer = Trainer(net, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run_dir,
-                      checkpoint_meta=meta, listeners=listeners, device=device)
-    if resume:
-        trainer.resume_if_possible()
-    return trainer
+    meta = {"data": asdict(data), "train_chars": len(train_ids), "val_chars": len(val_ids)}
+    return run.trainer(net, batches, train, eval_batches=lambda: val, sample=sample, meta=meta)
 
 
 def load_charlm_run(run_dir: str | os.PathLike, which: str = "best") -> CharLM:

@@ -189,10 +189,12 @@ def lstm_pointwise(
 # cells
 # ----------------------------------------------------------------------------------------------------------
 class _CellBase(nn.Module):
-    """Shared bits: sizes, torch-style initialisation, ``extra_repr``."""
+    """Shared bits: sizes, torch-style initialisation, weight exchange with torch's layers, ``extra_repr``."""
 
     input_size: int
     hidden_size: int
+    U: nn.Parameter
+    W: nn.Parameter
 
     def reset_parameters(self) -> None:
         """Uniform(-1/√H, 1/√H) for every parameter, exactly like torch's recurrent modules."""
@@ -202,6 +204,37 @@ class _CellBase(nn.Module):
 
     def extra_repr(self) -> str:
         return f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+
+    # torch layout: weight_ih = U, weight_hh = W and two biases (bias_ih, bias_hh) that the RNN and LSTM
+    # equations only ever add, so those cells keep their sum b; the GRU overrides the bias hooks.
+    def load_torch_params(
+        self, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None
+    ) -> None:
+        """Copy torch-layout weights (``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` and their cells): ``U``, ``W``, biases.
+
+        ``U ← weight_ih``, ``W ← weight_hh``; ``b ← bias_ih + bias_hh`` (a missing bias counts as 0).
+        Parameters torch has no counterpart of (an LSTM's peepholes) are zeroed, so the cell computes
+        exactly what the torch layer computes.
+        """
+        with torch.no_grad():
+            self.U.copy_(weight_ih)
+            self.W.copy_(weight_hh)
+            self._load_torch_biases(bias_ih, bias_hh)
+            for p in self._params_torch_lacks():
+                p.zero_()
+
+    def _load_torch_biases(self, bias_ih: Tensor | None, bias_hh: Tensor | None) -> None:
+        self.b.zero_()
+        for bias in (bias_ih, bias_hh):
+            if bias is not None:
+                self.b.add_(bias)
+
+    def _params_torch_lacks(self) -> tuple[Tensor, ...]:
+        return ()
+
+    def torch_params(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` for torch, with the whole ``b`` in ``bias_ih``."""
+        return self.U.detach(), self.W.detach(), self.b.detach(), torch.zeros_like(self.b.detach())
 
 
 class RNNCell(_CellBase):
@@ -253,22 +286,6 @@ class RNNCell(_CellBase):
         if return_gates:
             return out, _squeeze_gates({"a": a, "h": h_new}, unbatched)
         return out
-
-    def load_torch_params(
-        self, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None
-    ) -> None:
-        """Copy torch-layout weights (``nn.RNN`` / ``nn.RNNCell``) into ``U, W, b``."""
-        with torch.no_grad():
-            self.U.copy_(weight_ih)
-            self.W.copy_(weight_hh)
-            self.b.zero_()
-            for bias in (bias_ih, bias_hh):
-                if bias is not None:
-                    self.b.add_(bias)
-
-    def torch_params(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` for torch, with the whole ``b`` in ``bias_ih``."""
-        return self.U.detach(), self.W.detach(), self.b.detach(), torch.zeros_like(self.b.detach())
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}"
@@ -367,26 +384,14 @@ class LSTMCell(_CellBase):
             return result, _squeeze_gates(gates, unbatched)
         return result
 
-    def load_torch_params(
-        self, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None
-    ) -> None:
-        """Copy torch-layout weights (``nn.LSTM`` / ``nn.LSTMCell``); peepholes, if any, are zeroed."""
-        with torch.no_grad():
-            self.U.copy_(weight_ih)
-            self.W.copy_(weight_hh)
-            self.b.zero_()
-            for bias in (bias_ih, bias_hh):
-                if bias is not None:
-                    self.b.add_(bias)
-            if self.peephole:
-                for p in (self.p_i, self.p_f, self.p_o):
-                    p.zero_()
+    def _params_torch_lacks(self) -> tuple[Tensor, ...]:
+        return (self.p_i, self.p_f, self.p_o) if self.peephole else ()  # load_torch_params zeroes them
 
     def torch_params(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` for torch; raises for a peephole cell."""
         if self.peephole:
             raise ValueError("torch's LSTM has no peephole connections; a peephole LSTMCell can't export")
-        return self.U.detach(), self.W.detach(), self.b.detach(), torch.zeros_like(self.b.detach())
+        return super().torch_params()
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", peephole={self.peephole}"
@@ -461,18 +466,13 @@ class GRUCell(_CellBase):
             return out, _squeeze_gates({"r": r, "z": z, "n": n}, unbatched)
         return out
 
-    def load_torch_params(
-        self, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None
-    ) -> None:
-        """Copy torch-layout weights (``nn.GRU`` / ``nn.GRUCell``) into ``U, W, b_x, b_h``."""
-        with torch.no_grad():
-            self.U.copy_(weight_ih)
-            self.W.copy_(weight_hh)
-            for mine, theirs in ((self.b_x, bias_ih), (self.b_h, bias_hh)):
-                if theirs is None:
-                    mine.zero_()
-                else:
-                    mine.copy_(theirs)
+    def _load_torch_biases(self, bias_ih: Tensor | None, bias_hh: Tensor | None) -> None:
+        # r_t multiplies (W_n h + b_hn): the two biases can't be summed, so b_x <- bias_ih, b_h <- bias_hh
+        for mine, theirs in ((self.b_x, bias_ih), (self.b_h, bias_hh)):
+            if theirs is None:
+                mine.zero_()
+            else:
+                mine.copy_(theirs)
 
     def torch_params(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` for torch."""

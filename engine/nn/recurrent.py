@@ -24,13 +24,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from engine.nn import fused
 from engine.nn.cells import GRUCell, LSTMCell, RNNCell, _check_nonlinearity, _check_positive_int
 
 __all__ = ["MODES", "Recurrent", "State", "make_rnn"]
 
 #: Recurrent kinds understood by :class:`Recurrent` and :func:`make_rnn`.
 MODES = ("rnn", "gru", "lstm")
-_TORCH_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
+# torch's fused modules, with dropout between layers that a resumed run repeats (engine/nn/fused.py)
+_TORCH_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": fused.RNN, "gru": fused.GRU, "lstm": fused.LSTM}
 
 #: A recurrent state: ``h`` for RNN/GRU, ``(h, c)`` for LSTM.
 State = Tensor | tuple[Tensor, Tensor]
@@ -257,8 +259,8 @@ class Recurrent(nn.Module):
     # -- torch interop -----------------------------------------------------------------------------------
     @staticmethod
     def _torch_mode(module: nn.Module) -> str:
-        for mode, cls in _TORCH_CLASSES.items():
-            if type(module) is cls or isinstance(module, cls):
+        for mode, cls in {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}.items():
+            if isinstance(module, cls):
                 return mode
         raise ValueError(f"expected an nn.RNN, nn.GRU or nn.LSTM, got {type(module).__name__}")
 

@@ -66,6 +66,7 @@ from engine.data.parallel import (
     SubwordTokenizer,
     pad_sources,
 )
+from engine.data.text import check_vocab_size
 from engine.decoding import DecodeConfig, Hypothesis, beam_search, collect_steps, iter_generate
 from engine.nn.attention import SCORES, Attention
 from engine.nn.cells import lstm_pointwise
@@ -157,10 +158,7 @@ class Translator(nn.Module):
 
     def __init__(self, config: TranslatorConfig, tokenizer: SubwordTokenizer | None = None):
         super().__init__()
-        if config.vocab_size is None:
-            raise ValueError("config.vocab_size is not set (the recipe sets it from the tokenizer)")
-        if tokenizer is not None and len(tokenizer) != config.vocab_size:
-            raise ValueError(f"tokenizer has {len(tokenizer)} pieces but config.vocab_size={config.vocab_size}")
+        check_vocab_size(config.vocab_size, tokenizer, filled_from="the tokenizer", unit="pieces", name="tokenizer")
         self.config = config
         self.tokenizer = tokenizer
         c = config

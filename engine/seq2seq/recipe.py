@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -22,7 +20,8 @@ from engine.data.parallel import (
     grouped_split,
 )
 from engine.seq2seq.model import Translator, TranslatorConfig
-from engine.train.trainer import TrainConfig, Trainer, TrainEvent
+from engine.train.run_options import RunOptions
+from engine.train.trainer import TrainConfig, Trainer
 
 __all__ = ["TranslatorData", "orient_pairs", "translator_trainer"]
 
@@ -79,17 +78,15 @@ def translator_trainer(
     model: TranslatorConfig,
     data: TranslatorData,
     train: TrainConfig,
+    run: RunOptions | None = None,
     *,
-    run_dir: str | os.PathLike | None = None,
-    provenance: dict | None = None,
-    listeners: Iterable[Callable[[TrainEvent], None]] = (),
-    device: str | None = None,
-    resume: bool = True,
-    rank: int = 0,
-    world_size: int = 1,
     tokenizer: SubwordTokenizer | None = None,
+    **options: Any,
 ) -> Trainer:
     """Build (or resume) a translator training run on ``pairs`` ((English, French), normalised).
+
+    ``run`` says where and how the run runs (:class:`~engine.train.run_options.RunOptions`); its fields may
+    also be given as keywords (``run_dir="runs/x"``, ``device="cpu"``, ...).
 
     Steps: orient the pairs (``data.direction``), split them grouped by source sentence
     (:func:`~engine.data.parallel.grouped_split`), get the tokenizer (the resumed run's, else
@@ -101,27 +98,25 @@ def translator_trainer(
     """
     from engine.seq2seq.model import TOKENIZER_FILE, Translator
 
+    run = RunOptions.of(run, **options)
     splits = grouped_split(orient_pairs(pairs, data.direction), data.val_fraction, data.test_fraction,
                            salt=data.split_salt)
     if not splits.train or not splits.val:
         raise DataError(f"the split left no training or no validation pairs ({splits.sizes()}); "
                         "use more pairs or a larger val_fraction")
-    run = Path(run_dir).expanduser() if run_dir is not None else None
     src_lang, tgt_lang = data.langs
-    if resume and run is not None and (run / "last" / "config.json").is_file():
-        from engine.train.checkpoint import config_from_dict, read_checkpoint
-
-        _, cfg_json, _ = read_checkpoint(run / "last")
-        tokenizer = SubwordTokenizer.load(run / "last" / TOKENIZER_FILE)
-        model = config_from_dict(TranslatorConfig, cfg_json["config"])  # the run's own languages too
+    resumed = run.resumed(TranslatorConfig)
+    if resumed is not None:
+        model, _, last = resumed  # the run's own languages too
+        tokenizer = SubwordTokenizer.load(last / TOKENIZER_FILE)
         src_lang, tgt_lang = model.src_lang, model.tgt_lang
-    elif resume and run is not None and (run / TOKENIZER_FILE).is_file():
-        tokenizer = SubwordTokenizer.load(run / TOKENIZER_FILE)
+    elif run.resume and run.folder is not None and (run.folder / TOKENIZER_FILE).is_file():
+        tokenizer = SubwordTokenizer.load(run.folder / TOKENIZER_FILE)
     if tokenizer is None:
         texts = sorted({s for pair in splits.train for s in pair})  # both languages: a joint vocabulary
         tokenizer = SubwordTokenizer.train(texts, vocab_size=data.vocab_size, model_type=data.spm_type)
-        if run is not None and rank == 0:
-            tokenizer.save(run / TOKENIZER_FILE)
+        if run.folder is not None and run.rank == 0:
+            tokenizer.save(run.folder / TOKENIZER_FILE)
     torch.manual_seed(train.seed)  # same initial weights for the same seed
     net = Translator(replace(model, vocab_size=len(tokenizer), src_lang=src_lang, tgt_lang=tgt_lang), tokenizer)
 
@@ -130,19 +125,15 @@ def translator_trainer(
         raise DataError(f"no training pair has both sides within max_pieces={data.max_pieces} subwords")
     val_pairs = splits.val[:: max(1, len(splits.val) // data.max_eval_pairs)][: data.max_eval_pairs]
     val_src, val_tgt = encode_pairs(val_pairs, tokenizer, data.max_pieces)
-    batches = BucketedBatches(train_src, train_tgt, data.batch_size, seed=train.seed, pool=data.pool, rank=rank,
-                              world_size=world_size)
+    batches = BucketedBatches(train_src, train_tgt, data.batch_size, seed=train.seed, pool=data.pool, rank=run.rank,
+                              world_size=run.world_size)
     val = eval_batches(val_src, val_tgt, data.eval_batch_size)
     examples = [p[0] for p in val_pairs[:: max(1, len(val_pairs) // 3)][:3]]
 
     def sample(m: Translator) -> str:
         return "\n".join(f"{t.source} -> {t.text}" for t in m.translate(examples, method="greedy"))
 
-    meta = {"data": asdict(data), "provenance": provenance or {}, "split_sizes": splits.sizes(),
+    meta = {"data": asdict(data), "split_sizes": splits.sizes(),
             "train_pairs": len(train_src), "val_pairs_for_loss": len(val_src),
             "tokenizer_info": {"type": data.spm_type, "pieces": len(tokenizer), "joint": True}}
-    trainer = Trainer(net, batches, train, eval_batches=lambda: val, sample=sample, run_dir=run,
-                      checkpoint_meta=meta, listeners=listeners, device=device)
-    if resume:
-        trainer.resume_if_possible()
-    return trainer
+    return run.trainer(net, batches, train, eval_batches=lambda: val, sample=sample, meta=meta)

@@ -1,9 +1,11 @@
 """The translator's text side: what happens to an input string before and after the model.
 
-Before: :func:`prepare_input` normalises the string, removes characters the tokenizer has never
-seen, translates an all-capitals input in sentence case, splits a long input into sentences and caps
-its length. Each step it takes is recorded as a :class:`Note` (English text plus a ``code`` and
-``values``, so a user interface can show it in its own language). After: :func:`to_translation`
+Before: :func:`prepare_input` normalises the string, refuses an input written mostly in characters the
+tokenizer has never seen (another script, such as Korean: more than ``engine.metrics.MOSTLY_UNKNOWN`` of
+its characters; note ``unknown_script``), removes the few unseen characters of any other input,
+translates an all-capitals input in sentence case, splits a long input into sentences and caps its length.
+Each step it takes is recorded as a :class:`Note` (English text plus a ``code`` and ``values``, so a user
+interface can show it in its own language). After: :func:`to_translation`
 turns one segment's decoded hypotheses into a :class:`Translation` and :func:`combine` joins the
 segments of one input again.
 
@@ -24,6 +26,7 @@ import torch
 
 from engine.data.parallel import SubwordTokenizer, normalize_text, split_sentences
 from engine.decoding import Hypothesis
+from engine.metrics import out_of_vocabulary
 
 __all__ = [
     "MAX_INPUT_CHARS",
@@ -47,7 +50,8 @@ MAX_SOURCE_PIECES = 100  # one sentence longer than this is cut (with a note)
 
 
 class TranslationInputError(ValueError):
-    """The input cannot be translated (not a string, ...): a clear, typed error instead of a crash."""
+    """The input cannot be translated (not a string, not valid Unicode, ...): a clear, typed error instead
+    of a crash."""
 
 
 class Note(str):
@@ -127,6 +131,11 @@ def prepare_input(owner: int, text: Any, tok: SubwordTokenizer) -> tuple[list[Se
     """Normalise, clean, case-fold, split and cap input number ``owner``; returns its segments and notes."""
     if not isinstance(text, str):
         raise TranslationInputError(f"input {owner} is a {type(text).__name__}, not a string")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\ud800"): no character, the tokenizer cannot take it
+        raise TranslationInputError(f"input {owner} is not valid Unicode text: a lone surrogate "
+                                    f"U+{ord(text[exc.start]):04X} at character {exc.start}") from None
     notes: list[str] = []
     norm = normalize_text(text)
     if not norm:
@@ -141,6 +150,12 @@ def prepare_input(owner: int, text: Any, tok: SubwordTokenizer) -> tuple[list[Se
         norm = _sentence_case(norm)
         notes.append(Note("all_caps", "input is all capitals: translated in sentence case, output upper-cased"))
     unseen = tok.unseen_chars(norm)
+    foreign = out_of_vocabulary(norm, lambda ch: ch not in unseen)
+    if foreign.mostly_unknown():  # e.g. Korean: the few Latin letters left would give a meaningless translation
+        return [], notes + [Note("unknown_script", f"{foreign.fraction:.0%} of the characters are ones the model "
+                                 f"has never seen in training ({' '.join(unseen[:10])}): it knows only the alphabet of "
+                                 "its training language, so it did not translate this input",
+                                 percent=f"{foreign.fraction:.0%}", chars=" ".join(unseen[:10]))]
     if unseen:
         norm = normalize_text("".join(ch for ch in norm if ch not in unseen))
         notes.append(Note("unseen", f"removed characters the model has never seen: {' '.join(unseen)}",

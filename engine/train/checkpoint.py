@@ -8,8 +8,10 @@ A checkpoint is a folder::
     trainer.json          optional: the non-tensor part of that state (step, best loss, ...)
 
 Nothing is ever pickled: tensors go to safetensors, everything else to JSON, so loading an
-untrusted checkpoint cannot run code. Folders are written atomically: into a temporary
-sibling, then swapped in with renames, so a crash mid-write leaves the previous checkpoint.
+untrusted checkpoint cannot run code; nor can it exhaust memory: :func:`load_model` checks config.json
+against the weights file's header (:func:`check_weights`: every shape and dtype, on a model built on
+the ``meta`` device, and a parameter cap) before it allocates anything. Folders are written atomically:
+into a temporary sibling, then swapped in with renames, so a crash mid-write leaves the previous checkpoint.
 
 ``load_pretrained(name_or_path)`` is the one way in for models: a name under ``pretrained/``
 or a checkpoint folder path; the model class comes from :data:`MODEL_KINDS` (kind -> class path),
@@ -19,17 +21,22 @@ imported on first use, so this module imports no model and no model imports it.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+from torch.overrides import TorchFunctionMode
 
 __all__ = [
     "CheckpointError",
@@ -45,6 +52,9 @@ __all__ = [
     "archive_checkpoint",
     "average_checkpoints",
     "config_from_dict",
+    "check_weights",
+    "weights_header",
+    "MAX_LOAD_PARAMS",
 ]
 
 FORMAT = "rnnlab-checkpoint"
@@ -58,6 +68,15 @@ MODEL_KINDS: dict[str, str] = {
     "translator": "engine.seq2seq.model:Translator",
     "captioner": "engine.captioning.model:Captioner",
 }
+
+
+#: The most parameters :func:`load_model` builds a model with (10^8: 400 MB in fp32, 11x the largest shipped
+#: model); ``load_model(path, max_params=...)`` raises or lowers it for one call.
+MAX_LOAD_PARAMS = 100_000_000
+# safetensors' dtype names -> torch dtypes (the ones a model state can hold)
+_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+           "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+           "BOOL": torch.bool}
 
 
 class CheckpointError(ValueError):
@@ -236,23 +255,34 @@ def _dedupe_shared(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tuple[dict, dict, Any]:
-    """Read a checkpoint folder: ``(state_dict, config_json, trainer_state_or_None)`` (fp32 weights)."""
+def _open_folder(path: str | os.PathLike) -> tuple[Path, dict]:
+    """``(folder, config.json)`` of a checkpoint folder (``.name.old`` after a crash), checked, no weights read."""
     path = _recover(Path(path))
     cfg_file, weights = path / "config.json", path / "model.safetensors"
     if not cfg_file.is_file() or not weights.is_file():
         raise CheckpointError(f"{path} is not a checkpoint folder (needs config.json and model.safetensors)")
     try:
-        config = json.loads(cfg_file.read_text())
-    except json.JSONDecodeError as exc:
+        config = json.loads(cfg_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{cfg_file} is not valid JSON: {exc}") from None
-    if config.get("format") != FORMAT:
-        raise CheckpointError(f"{cfg_file} is not an RNN Lab checkpoint (format {config.get('format')!r})")
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError(f"{cfg_file} is not an RNN Lab checkpoint (format "
+                              f"{config.get('format') if isinstance(config, dict) else None!r})")
+    return path, config
+
+
+def _read_weights(weights: Path) -> dict[str, torch.Tensor]:
     try:
         state = load_file(str(weights))
     except Exception as exc:  # safetensors raises its own error types for corrupt files
         raise CheckpointError(f"{weights} could not be read: {exc}") from None
-    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tuple[dict, dict, Any]:
+    """Read a checkpoint folder: ``(state_dict, config_json, trainer_state_or_None)`` (fp32 weights)."""
+    path, config = _open_folder(path)
+    state = _read_weights(path / "model.safetensors")
     trainer = None
     if with_trainer:
         tfile, tjson = path / "trainer.safetensors", path / "trainer.json"
@@ -277,14 +307,19 @@ def config_from_dict(config_class: type, values: dict) -> Any:
 
 
 def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> torch.nn.Module:
+    """The (untrained) model ``config_json`` describes; inside ``with torch.device("meta")`` it costs no memory."""
     kind = config_json.get("kind")
     cls = model_class(kind)
+    where = f"{folder}: " if folder is not None else ""
     try:
         cfg = config_from_dict(cls.config_class, config_json["config"])
     except (KeyError, TypeError) as exc:  # no "config", or fields of another version of the code
-        where = f"{folder}: " if folder is not None else ""
         raise CheckpointError(f"{where}its {kind} configuration does not match this version of RNN Lab ({exc})"
                               ) from exc
+    except CheckpointError:
+        raise
+    except ValueError as exc:  # a field out of range (the config's __post_init__)
+        raise CheckpointError(f"{where}its {kind} configuration is invalid ({exc})") from exc
     if hasattr(cls, "from_checkpoint"):
         meta = dict(config_json.get("meta", {}))
         if folder is not None:
@@ -293,12 +328,118 @@ def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> t
     return cls(cfg)
 
 
-def load_model(path: str | os.PathLike, device: str | torch.device | None = None) -> torch.nn.Module:
+def weights_header(weights: str | os.PathLike) -> dict[str, tuple[torch.dtype, tuple[int, ...]]]:
+    """Name -> ``(dtype, shape)`` of every tensor in a safetensors file, from its header: no tensor is read.
+
+    safetensors checks that the header's tensors exactly cover the file, so what it declares is what
+    loading the file would allocate.
+    """
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            raw = {k: (f.get_slice(k).get_dtype(), tuple(f.get_slice(k).get_shape())) for k in f.keys()}
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise CheckpointError(f"{weights} could not be read: {exc}") from None
+    unknown = sorted({dtype for dtype, _ in raw.values()} - set(_DTYPES))
+    if unknown:
+        raise CheckpointError(f"{weights} holds tensors of type {', '.join(unknown)}, which no model here uses")
+    return {k: (_DTYPES[dtype], shape) for k, (dtype, shape) in raw.items()}
+
+
+def check_weights(config_json: dict, header: dict[str, tuple[torch.dtype, tuple[int, ...]]],
+                  folder: str | os.PathLike | None = None, max_params: int = MAX_LOAD_PARAMS) -> None:
+    """Raise :class:`CheckpointError` unless weights with these shapes and dtypes (:func:`weights_header`) are
+    what the model of ``config_json`` holds, and no more than ``max_params`` numbers: checked before any
+    memory is allocated.
+
+    The model is built on the ``meta`` device (shapes, no storage), and no further once it has registered
+    far more tensors than the file holds (twice as many, plus 16); the header's tensors, as empty meta
+    tensors, then go through the model's own ``load_state_dict`` (so renamed weights of older versions are
+    matched as loading matches them): every missing, unexpected or wrongly shaped tensor is reported. A
+    ``config.json`` asking for ``n_hidden=8000`` next to small weights is refused in milliseconds, not after
+    allocating gigabytes.
+    """
+    where = f"{folder}: " if folder is not None else ""
+    n_params = sum(math.prod(shape) for _, shape in header.values())
+    if n_params > max_params:
+        raise CheckpointError(f"{where}the weights hold {n_params:,} numbers; at most {max_params:,} are loaded "
+                              "(load_model(path, max_params=...) changes the limit)")
+    try:
+        with _meta_build(2 * len(header) + 16, where):
+            model = build_model(config_json, folder)
+    except (RuntimeError, ValueError, TypeError, OverflowError) as exc:  # e.g. a negative size
+        if isinstance(exc, ValueError) and type(exc) is not ValueError:  # already typed (CheckpointError, DataError)
+            raise
+        raise CheckpointError(f"{where}its configuration cannot be built ({exc})") from None
+    built = {k: v.dtype for k, v in model.state_dict().items()}
+    for k, (dtype, _) in header.items():  # a name the model lacks is a renamed (float) weight, or unexpected
+        need = built.get(k, torch.float32)
+        if dtype.is_floating_point != need.is_floating_point:
+            raise CheckpointError(f"{where}weight {k!r} is stored as {dtype}, the model needs {need}")
+    _load_state(model, {k: torch.empty(shape, dtype=dtype, device="meta") for k, (dtype, shape) in header.items()},
+                where)
+
+
+class _SkipNormalInit(TorchFunctionMode):
+    """Meta tensors hold no values: ``normal_`` on one is skipped (on the meta device it runs torch's Python
+    reference, whose first use imports ``torch._dynamo``: a second and ~150 MB for nothing)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+        kwargs = kwargs or {}
+        tensor = args[0] if args else kwargs.get("tensor")  # init.normal_(tensor=...) / Tensor.normal_(self)
+        if getattr(func, "__name__", "") == "normal_" and getattr(tensor, "is_meta", False):
+            return tensor
+        return func(*args, **kwargs)
+
+
+@contextmanager
+def _meta_build(limit: int, where: str) -> Iterator[None]:
+    """Build models on the meta device (shapes, no storage) and stop a build in this thread
+    (:class:`CheckpointError`) once it has registered ``limit`` tensors.
+
+    A config asking for ``n_layer=10**6`` would otherwise take minutes to build even on the meta device.
+    """
+    from torch.nn.modules.module import (
+        register_module_buffer_registration_hook,
+        register_module_parameter_registration_hook,
+    )
+
+    me, count = threading.get_ident(), [0]
+
+    def hook(module: torch.nn.Module, name: str, tensor: Any) -> None:
+        if threading.get_ident() == me:
+            count[0] += 1
+            if count[0] > limit:
+                raise CheckpointError(f"{where}its configuration asks for more tensors than the weights file holds")
+
+    handles = [register_module_parameter_registration_hook(hook), register_module_buffer_registration_hook(hook)]
+    try:
+        with torch.device("meta"), _SkipNormalInit():
+            yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _load_state(model: torch.nn.Module, state: dict[str, torch.Tensor], where: str) -> None:
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # "size mismatch for rnn.weight_hh_l0: copying a param with shape ..."
+        raise CheckpointError(f"{where}weights do not match the config: {exc}") from None
+    if missing or unexpected:
+        raise CheckpointError(f"{where}weights do not match the config (missing {missing}, unexpected {unexpected})")
+
+
+def load_model(path: str | os.PathLike, device: str | torch.device | None = None, *,
+               max_params: int = MAX_LOAD_PARAMS) -> torch.nn.Module:
     """Build the model stored in a checkpoint folder, load its weights, return it in eval mode.
 
-    ``model.meta`` holds the checkpoint's meta (vocab, metrics, provenance).
+    ``model.meta`` holds the checkpoint's meta (vocab, metrics, provenance). The weights file's header is
+    checked against the config (:func:`check_weights`) before the model is built or a weight is read;
+    a model of more than ``max_params`` parameters is refused.
     """
-    state, config_json, _ = read_checkpoint(path)
+    folder, config_json = _open_folder(path)
+    check_weights(config_json, weights_header(folder / "model.safetensors"), folder, max_params)
+    state = _read_weights(folder / "model.safetensors")
     return _instantiate(state, config_json, path, config_json.get("meta", {}), device)
 
 
@@ -308,9 +449,7 @@ def _instantiate(state: dict[str, torch.Tensor], config_json: dict, path: str | 
     from engine.device import pick_device
 
     model = build_model(config_json, _recover(Path(path)))
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise CheckpointError(f"{path}: weights do not match the config (missing {missing}, unexpected {unexpected})")
+    _load_state(model, state, f"{path}: ")
     model.meta = meta
     model.checkpoint_path = str(path)
     return model.to(pick_device(device)).eval()
@@ -355,7 +494,9 @@ def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.devi
     if not paths:
         raise CheckpointError("average_checkpoints needs at least one checkpoint")
     total: dict[str, torch.Tensor] = {}
-    first_state, first_cfg, _ = read_checkpoint(paths[0])
+    folder, first_cfg = _open_folder(paths[0])  # the model is built from its config: check its weights first
+    check_weights(first_cfg, weights_header(folder / "model.safetensors"), folder)
+    first_state = _read_weights(folder / "model.safetensors")
     sources = []
     for i, path in enumerate(paths):
         state, cfg = (first_state, first_cfg) if i == 0 else read_checkpoint(path)[:2]  # read each file once
@@ -386,22 +527,44 @@ def archive_checkpoint(path: str | os.PathLike, folder: str | None = None) -> by
 
     What a download button hands to the user: the model, without the trainer state. The files sit
     in a folder named ``folder`` (default: the checkpoint folder's name), so unzipping gives a
-    folder that ``load_pretrained(path)`` opens.
+    folder that ``load_pretrained(path)`` opens. Only plain files directly inside the checkpoint folder
+    are archived: a ``config.json`` listing ``../../etc/passwd``, an absolute path or a symbolic link
+    is a :class:`CheckpointError`, not a leaked file.
     """
     import io
     import zipfile
 
-    path_arg, path = path, _recover(Path(path))
-    files = [path / "model.safetensors", path / "config.json"]
-    if not all(f.is_file() for f in files):
-        raise CheckpointError(f"{path} is not a checkpoint folder (needs config.json and model.safetensors)")
-    extra = [path / name for name in json.loads(files[1].read_text()).get("files", [])]  # e.g. spm.model
+    path_arg = path
+    path, config = _open_folder(path)
+    files = [_inside(path, "model.safetensors"), _inside(path, "config.json")]
+    listed = config.get("files", [])
+    if not isinstance(listed, list):
+        raise CheckpointError(f"{path}/config.json: \"files\" must be a list of file names")
+    extra = [f for f in (_inside(path, name) for name in listed) if f.is_file()]  # e.g. spm.model
     folder = folder or Path(path_arg).name
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.write(files[0], f"{folder}/{files[0].name}", compress_type=zipfile.ZIP_STORED)  # floats: no gain
         zf.write(files[1], f"{folder}/{files[1].name}", compress_type=zipfile.ZIP_DEFLATED)
         for f in extra:
-            if f.is_file():
-                zf.write(f, f"{folder}/{f.name}", compress_type=zipfile.ZIP_DEFLATED)
+            zf.write(f, f"{folder}/{f.name}", compress_type=zipfile.ZIP_DEFLATED)
     return buf.getvalue()
+
+
+def _inside(folder: Path, name: Any) -> Path:
+    """``folder / name`` if ``name`` is a plain file name (no folder part, not hidden) and not a symbolic
+    link; else :class:`CheckpointError`.
+
+    >>> _inside(Path("ck"), "spm.model").as_posix()
+    'ck/spm.model'
+    >>> _inside(Path("ck"), "../../etc/passwd")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.train.checkpoint.CheckpointError: ck: '../../etc/passwd' is not a plain file inside the checkpoint ...
+    """
+    path = folder / name if isinstance(name, str) and name else None
+    if (path is None or Path(name).name != name or name.startswith(".") or path.is_symlink()
+            or (path.exists() and path.resolve().parent != folder.resolve())):
+        raise CheckpointError(f"{folder}: {name!r} is not a plain file inside the checkpoint folder (no folder "
+                              "part, no link)")
+    return path

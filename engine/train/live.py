@@ -4,7 +4,7 @@ A :class:`LiveRun` owns a :class:`~engine.train.trainer.Trainer` running in a da
 event it emits (thread-safe), and writes everything to its run folder:
 
     <runs root>/<run id>/
-        run.json       what the run is: corpus name, model/data/train settings, created time
+        run.json       what the run is: corpus name, model/data/train settings, created time, owner hash
         corpus.txt     the training text (so an uploaded or pasted corpus can be resumed)
         metrics.jsonl  every event (written by the trainer), read back by :meth:`LiveRun.open`
         last/, best/   checkpoints (resumable / best validation loss)
@@ -12,18 +12,37 @@ event it emits (thread-safe), and writes everything to its run folder:
 So a rerun or page switch finds the run in :data:`ACTIVE` (same process), and a closed tab or a
 restarted server finds it on disk: ``LiveRun.open(run_dir).start()`` resumes from ``last/``.
 
+**A run belongs to its creator.** The run id is public (it names the folder and goes in links); the
+*owner key* (:func:`new_owner_key`) is a secret only the creator gets. ``run.json`` keeps its SHA-256
+(:func:`owner_hash`), never the key; :meth:`LiveRun.is_owner` compares with ``hmac.compare_digest``.
+The app lets only the key's holder pause, stop, resume or download a run (:meth:`LiveRun.check_owner`
+raises :class:`RunAccessError`); everyone else sees its progress read-only. A run folder made before
+runs had owners (no ``owner_sha256`` in ``run.json``) belongs to no one: read-only for everyone.
+
+**Only training holds a slot.** :data:`ACTIVE` holds the runs whose thread is training; taking a slot
+(:meth:`LiveRun.start`) is one atomic step. A pause checkpoints ``last/`` and ends the thread (the trainer
+records ``stopped``, then the run records ``paused``), so a paused run holds no slot, memory or thread;
+:meth:`LiveRun.resume` takes a slot again through the same reservation, or raises :class:`ServerBusyError`.
+A run that pages watch (:meth:`LiveRun.touch`) and then no page looks at for ``Limits.idle_s`` seconds
+is paused the same way (``reason: "idle"``).
+
 Caps (:data:`LIMITS`) keep one user from exhausting a shared host: model size, the memory a run
-needs (:func:`~engine.lm.memory.estimate_run_memory`), steps, and the number of runs training at once
-in one process.
+needs (:func:`~engine.lm.memory.estimate_run_memory`), steps, the number of runs training at once in
+one process, the number of those one visitor may have (:class:`VisitorLimitError`; who a visitor is,
+is the caller's definition: the app's is in ``dashboard/components/visitor.py``), and the idle time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,10 +50,13 @@ from typing import Any
 from engine.lm.memory import estimate_run_memory
 from engine.lm.model import CharLMConfig
 from engine.lm.recipe import CharLMData, charlm_trainer
+from engine.train.run_options import RunOptions
 from engine.train.trainer import TrainConfig, Trainer, TrainEvent
 
-__all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "runs_root", "list_runs", "estimate_params", "ACTIVE",
-           "check_text_fits", "estimate_run_memory"]
+__all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "ServerBusyError", "VisitorLimitError", "RunAccessError",
+           "runs_root", "list_runs", "estimate_params", "ACTIVE", "active_runs", "new_owner_key", "owner_hash",
+           "owned_runs",
+           "check_text_fits", "estimate_run_memory", "min_text_chars"]
 
 
 @dataclass(frozen=True)
@@ -43,18 +65,58 @@ class Limits:
     max_steps: int = 20_000
     max_corpus_chars: int = 5_000_000
     max_concurrent_runs: int = 2  # per server process
+    max_runs_per_visitor: int = 1  # of those, training for one visitor (LiveRun.start(visitor=...))
     # Per run, as estimated by engine.lm.memory.estimate_run_memory (parameters x 4 copies + one training
     # step's activations): two runs at the cap stay under ~1.2 GB next to the app on a 2.7 GB host.
     max_run_bytes: int = 600_000_000
+    # A watched run (LiveRun.touch) that no page has looked at for this long is paused; None: never.
+    idle_s: float | None = 30 * 60
 
 
 LIMITS = Limits()
-ACTIVE: dict[str, LiveRun] = {}  # run id -> run, for this process
+ACTIVE: dict[str, LiveRun] = {}  # run id -> run whose thread is training (or starting), for this process
 _ACTIVE_LOCK = threading.Lock()
 
 
 class RunLimitError(ValueError):
     """A requested run is bigger than this host allows."""
+
+
+class ServerBusyError(RunLimitError):
+    """Every training slot of this server is taken (``Limits.max_concurrent_runs``)."""
+
+
+class VisitorLimitError(RunLimitError):
+    """This visitor already has ``Limits.max_runs_per_visitor`` runs training."""
+
+
+class RunAccessError(PermissionError):
+    """A run's controls were asked for without its owner key."""
+
+
+def new_owner_key() -> str:
+    """A fresh owner key: 32 random URL-safe characters (192 bits), for the run's creator only.
+
+    >>> key = new_owner_key()
+    >>> len(key), key != new_owner_key(), key.replace("-", "").replace("_", "").isalnum()
+    (32, True, True)
+    """
+    return secrets.token_urlsafe(24)
+
+
+def owner_hash(key: str) -> str:
+    """What ``run.json`` keeps of an owner key (``"owner_sha256"``): its SHA-256, in hex.
+
+    >>> owner_hash("abc")[:16]
+    'ba7816bf8f01cfea'
+    """
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def active_runs(visitor: str | None = None) -> list[LiveRun]:
+    """The runs training (or starting) in this process; only ``visitor``'s when given."""
+    with _ACTIVE_LOCK:
+        return [run for run in ACTIVE.values() if visitor is None or run.visitor == visitor]
 
 
 def runs_root() -> Path:
@@ -71,26 +133,58 @@ def estimate_params(vocab_size: int, model: CharLMConfig) -> int:
         return CharLM(replace(model, vocab_size=vocab_size)).num_params()
 
 
+def min_text_chars(data: CharLMData) -> int:
+    """The fewest characters a text needs to train with ``data`` (what :func:`check_text_fits` accepts).
+
+    Truncated BPTT: the training part (the first ``1 - val_fraction``) must fill ``batch_size`` streams of
+    ``seq_len + 1`` characters; full BPTT: one window of ``seq_len + 1``; and the validation part needs two.
+
+    >>> from engine.lm.recipe import CharLMData
+    >>> min_text_chars(CharLMData(batch_size=32, seq_len=64, bptt="truncated", val_fraction=0.1))
+    2277
+    >>> min_text_chars(CharLMData(batch_size=32, seq_len=64, bptt="full", val_fraction=0.1))
+    73
+    """
+    need_train = data.batch_size * data.seq_len + 1 if data.bptt == "truncated" else data.seq_len + 1
+    n = max(2, int(need_train / (1.0 - data.val_fraction)))
+    while int(n * (1.0 - data.val_fraction)) < need_train or n - int(n * (1.0 - data.val_fraction)) < 2:
+        n += 1
+    return n
+
+
 def check_text_fits(n_chars: int, data: CharLMData) -> None:
     """Raise :class:`~engine.data.DataError` if a text of ``n_chars`` characters is too short for ``data``.
 
-    The same conditions the batchers check, asked before a run folder is created: the training part
-    must fill ``batch_size`` streams of ``seq_len + 1`` characters (truncated BPTT) or one window
-    (full BPTT), and the validation part needs at least two characters.
+    The same conditions the batchers check, asked before a run folder is created (see :func:`min_text_chars`);
+    the message says how many characters are needed.
     """
     from engine.data import DataError
 
-    n_train = int(n_chars * (1.0 - data.val_fraction))
-    if data.bptt == "truncated":
-        if (n_train - 1) // data.batch_size < data.seq_len:
-            raise DataError(f"text too short: its {n_train:,} training characters cannot fill {data.batch_size} "
-                            f"streams of {data.seq_len + 1} characters; use a smaller batch size or sequence "
-                            "length, or a longer text")
-    elif n_train < data.seq_len + 1:
-        raise DataError(f"text too short: {n_train:,} training characters, a window needs {data.seq_len + 1}; "
-                        "use a shorter sequence length or a longer text")
-    if n_chars - n_train < 2:
-        raise DataError(f"text too short: {n_chars:,} characters leave no validation text")
+    need = min_text_chars(data)
+    if n_chars < need:
+        shape = (f"{data.batch_size} streams of {data.seq_len + 1} characters" if data.bptt == "truncated"
+                 else f"a window of {data.seq_len + 1} characters")
+        raise DataError(f"text too short: {n_chars:,} characters, this setting needs at least {need:,} (the first "
+                        f"{1 - data.val_fraction:.0%} must fill {shape}, the rest is validation text); use a "
+                        "smaller batch size or sequence length, or a longer text")
+
+
+def _utf8(text: str, what: str) -> bytes:
+    """``text`` in UTF-8, or a :class:`~engine.data.DataError` naming ``what`` (a lone surrogate cannot be written).
+
+    >>> _utf8("héllo", "the text")
+    b'h\\xc3\\xa9llo'
+    """
+    from engine.data import DataError
+
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DataError(f"{what} is not valid Unicode: a lone surrogate U+{ord(text[exc.start]):04X} at character "
+                        f"{exc.start:,}") from None
+
+
+_STATUS_EVENTS = ("start", "resumed", "paused", "done", "stopped", "early_stop", "diverged", "error")
 
 
 class LiveRun:
@@ -102,6 +196,10 @@ class LiveRun:
         self.trainer: Trainer | None = None
         self.thread: threading.Thread | None = None
         self.error: str | None = None
+        self.visitor: str | None = None  # who started the current training (LiveRun.start)
+        self.last_seen: float | None = None  # time.monotonic() of the latest touch(); None: never watched
+        self._limits = LIMITS
+        self._pausing: str | None = None  # why a pause was asked for, until the thread has ended
         self._lock = threading.Lock()
         self._events: list[dict] = []
         self._load_events()
@@ -109,7 +207,12 @@ class LiveRun:
     # ------------------------------------------------------------------ creating and reopening
     @classmethod
     def create(cls, text: str, corpus_name: str, model: CharLMConfig, data: CharLMData, train: TrainConfig,
-               root: Path | None = None, limits: Limits = LIMITS) -> LiveRun:
+               root: Path | None = None, limits: Limits = LIMITS, owner_key: str | None = None) -> LiveRun:
+        """Check the limits and make the run folder (nothing trains yet: :meth:`start`).
+
+        ``owner_key`` (:func:`new_owner_key`) makes the run its holder's: ``run.json`` keeps its hash.
+        Without one the run belongs to no one (fine for a script of your own; the app always passes one).
+        """
         from engine.data.text import CharVocab
 
         if len(text) > limits.max_corpus_chars:
@@ -127,13 +230,25 @@ class LiveRun:
             raise RunLimitError(f"training would need about {n_bytes / 1e6:,.0f} MB of memory; this host allows "
                                 f"{limits.max_run_bytes / 1e6:,.0f} MB per run (use a smaller batch size or "
                                 "sequence length, a smaller hidden size or fewer layers)")
-        run_dir = (root or runs_root()) / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-        run_dir.mkdir(parents=True)
-        (run_dir / "corpus.txt").write_text(text, encoding="utf-8")
         settings = {k: v for k, v in asdict(model).items() if k != "vocab_size"}  # run.json: as it always was
         info = {"corpus": corpus_name, "model": settings, "data": asdict(data), "train": asdict(train),
                 "created": time.time(), "params": n_params}
-        (run_dir / "run.json").write_text(json.dumps(info, indent=2, ensure_ascii=False))
+        if owner_key is not None:
+            info["owner_sha256"] = owner_hash(owner_key)
+        # Encoded before the folder exists: a text no UTF-8 can hold (a lone surrogate, "\ud800") is a DataError,
+        # not a UnicodeEncodeError that leaves an orphan run folder behind.
+        files = {"corpus.txt": _utf8(text, "the text"),
+                 "run.json": _utf8(json.dumps(info, indent=2, ensure_ascii=False), "the corpus name")}
+        run_dir = (root or runs_root()) / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        run_dir.mkdir(parents=True)
+        try:
+            for name, data_bytes in files.items():
+                (run_dir / name).write_bytes(data_bytes)
+        except BaseException:  # e.g. a full disk: no half-made run folder
+            import shutil
+
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise
         return cls(run_dir, info, text)
 
     @classmethod
@@ -156,28 +271,39 @@ class LiveRun:
                     continue
 
     # ------------------------------------------------------------------ running
-    def start(self, device: str | None = None, limits: Limits = LIMITS) -> None:
+    def start(self, device: str | None = None, limits: Limits | None = None, visitor: str | None = None) -> None:
         """Start (or resume from ``last/``) training in a background thread.
 
-        Taking a slot is one step under the lock: a run counts against ``max_concurrent_runs`` from
-        the moment it is registered in :data:`ACTIVE`, before its trainer is built, so simultaneous
-        starts from several sessions cannot all pass the check. A run already registered (starting
-        or training) is not started a second time; a run whose trainer cannot be built gives its
-        slot back.
+        Taking a slot is one step under the lock: a run counts against ``max_concurrent_runs`` (and,
+        given a ``visitor``, against that visitor's ``max_runs_per_visitor``) from the moment it is
+        registered in :data:`ACTIVE`, before its trainer is built, so simultaneous starts from several
+        sessions cannot all pass the check. A run already registered (starting or training) is not
+        started a second time; a run whose trainer cannot be built gives its slot back.
+
+        Raises :class:`VisitorLimitError` or :class:`ServerBusyError` (both :class:`RunLimitError`)
+        when no slot may be taken. ``limits``: this host's (:data:`LIMITS`, read at call time) by default.
         """
+        limits = LIMITS if limits is None else limits
         with _ACTIVE_LOCK:
             if self.id in ACTIVE or self.is_alive:
                 return
+            mine = sum(run.visitor == visitor for run in ACTIVE.values()) if visitor is not None else 0
+            if visitor is not None and mine >= limits.max_runs_per_visitor:
+                raise VisitorLimitError(f"you already have {mine} run(s) training; one visitor may have "
+                                        f"{limits.max_runs_per_visitor}: pause or stop one first")
             if len(ACTIVE) >= limits.max_concurrent_runs:
-                raise RunLimitError(f"{len(ACTIVE)} runs are already training on this server; "
-                                    "wait for one to finish or stop it")
+                raise ServerBusyError(f"{len(ACTIVE)} runs are already training on this server; "
+                                      "wait for one to finish, pause or stop")
             ACTIVE[self.id] = self  # the slot is reserved from here on
+            self.visitor, self._limits, self._pausing = visitor, limits, None
+            if self.last_seen is not None:
+                self.last_seen = time.monotonic()  # a resumed run's idle clock starts afresh
         try:
             self.error = None
             train = TrainConfig(**self.info["train"])
-            self.trainer = charlm_trainer(self.text, self.model_config, CharLMData(**self.info["data"]), train,
-                                          run_dir=self.run_dir, provenance={"corpus": self.info["corpus"]},
-                                          listeners=[self._on_event], device=device, resume=True,
+            run = RunOptions(run_dir=self.run_dir, provenance={"corpus": self.info["corpus"]},
+                             listeners=[self._on_event], device=device, resume=True)
+            self.trainer = charlm_trainer(self.text, self.model_config, CharLMData(**self.info["data"]), train, run,
                                           sample_chars=300)
             self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
             self.thread.start()
@@ -187,15 +313,20 @@ class LiveRun:
             raise
 
     def _run(self) -> None:
+        result = None
         try:
-            self.trainer.fit()
+            result = self.trainer.fit()
         except Exception as exc:  # keep the message for the page; the last checkpoint stays on disk
             self.error = f"{type(exc).__name__}: {exc}"
             self._on_event(TrainEvent("error", self.trainer.step, {"message": self.error}))
         finally:
-            # Release the model, optimizer state and batches: a finished run is read from its events and
-            # checkpoints, so a long-lived server does not keep every finished run in memory.
+            reason = self._pausing
+            if reason is not None and result == "stopped":  # stopped because a pause was asked for
+                self._record(TrainEvent("paused", self.trainer.step, {"reason": reason}))
+            # Release the model, optimizer state and batches: a finished or paused run is read from its
+            # events and checkpoints, so a long-lived server keeps no idle run in memory.
             self.trainer = None
+            self._pausing = None
             self._release()
 
     def _release(self) -> None:
@@ -207,21 +338,47 @@ class LiveRun:
     def _on_event(self, event: TrainEvent) -> None:
         with self._lock:
             self._events.append({"kind": event.kind, "step": event.step, "time": event.time, **event.data})
+        idle_s = self._limits.idle_s
+        if (event.kind == "step" and idle_s is not None and self.last_seen is not None
+                and time.monotonic() - self.last_seen > idle_s):
+            self.pause("idle")  # from the training thread itself: it checkpoints and ends after this step
 
-    def pause(self) -> None:
-        trainer = self.trainer
-        if trainer is not None:
-            trainer.request_pause()
+    def _record(self, event: TrainEvent) -> None:
+        """An event of the run itself (not of its trainer), in ``metrics.jsonl`` like the trainer's."""
+        try:
+            with open(self.run_dir / "metrics.jsonl", "a") as f:
+                f.write(event.to_json() + "\n")
+        except OSError:  # a full or read-only disk: the page still sees the event; the slot is still given back
+            pass
+        self._on_event(event)
 
-    def resume(self) -> None:
+    def touch(self) -> None:
+        """A page is looking at the run: it is not idle (see ``Limits.idle_s``)."""
+        self.last_seen = time.monotonic()
+
+    def pause(self, reason: str = "requested") -> None:
+        """Checkpoint ``last/`` after the current step and end the thread, giving back the slot.
+
+        The run's status is ``"pausing"`` until the thread has ended, then ``"paused"``; ``reason`` is
+        kept in its ``paused`` event (``"idle"`` when the idle limit paused it).
+        """
         trainer = self.trainer
-        if trainer is not None:
-            trainer.request_resume()
+        if trainer is not None and self._pausing is None:
+            self._pausing = reason
+            trainer.request_stop()
+
+    def resume(self, device: str | None = None, limits: Limits | None = None, visitor: str | None = None) -> None:
+        """Continue a paused (or stopped, or interrupted) run from ``last/``: :meth:`start`, with its limits."""
+        self.start(device, limits, visitor)
 
     def stop(self, wait: float = 0.0) -> None:
+        """Checkpoint and end the training (or mark a paused run stopped); ``wait``: seconds to join the thread."""
         trainer = self.trainer
         if trainer is not None:
+            self._pausing = None  # a stop asked for while pausing wins
             trainer.request_stop()
+        elif not self.is_alive and self.status == "paused":
+            self._record(TrainEvent("stopped", self.step, {"reason": "requested"}))
         if wait and self.thread:
             self.thread.join(wait)
 
@@ -236,12 +393,20 @@ class LiveRun:
             return "error"
         trainer = self.trainer  # read once: the training thread sets it to None when it finishes
         if trainer is not None:
-            return trainer.status
-        finals = [e["kind"] for e in self._events if e["kind"] in
-                  ("done", "stopped", "early_stop", "diverged", "error")]
-        if finals:
-            return finals[-1]
+            return "pausing" if self._pausing is not None else trainer.status
+        # The latest of these events says where the run is; a (re)start or resume with nothing after it
+        # means the process died while it trained.
+        marks = [e["kind"] for e in self.events() if e["kind"] in _STATUS_EVENTS]
+        if marks and marks[-1] not in ("start", "resumed"):
+            return marks[-1]
         return "interrupted" if (self.run_dir / "last").exists() else "new"
+
+    @property
+    def pause_reason(self) -> str | None:
+        """Why a paused run was paused: ``"requested"`` or ``"idle"`` (None when it is not paused)."""
+        if self.status != "paused":
+            return None
+        return self.events("paused")[-1].get("reason", "requested")
 
     @property
     def step(self) -> int:
@@ -295,6 +460,48 @@ class LiveRun:
     def checkpoint(self, which: str = "best") -> Path | None:
         path = self.run_dir / which
         return path if (path / "model.safetensors").is_file() else None
+
+    # ------------------------------------------------------------------ ownership
+    @property
+    def has_owner(self) -> bool:
+        """False for a run folder made before runs had owners (no ``owner_sha256``): it is no one's."""
+        return isinstance(self.info.get("owner_sha256"), str)
+
+    def is_owner(self, key: str | None) -> bool:
+        """Whether ``key`` is this run's owner key (compared in constant time; a run with no owner: never)."""
+        return _opens(self.info.get("owner_sha256"), key)
+
+    def check_owner(self, key: str | None) -> None:
+        """Raise :class:`RunAccessError` unless ``key`` is this run's owner key."""
+        if not self.is_owner(key):
+            why = "the owner key is missing or wrong" if self.has_owner else \
+                "it was made before runs had owners, so it belongs to no one"
+            raise RunAccessError(f"run {self.id} is read-only: {why}")
+
+
+def _opens(stored: object, key: object) -> bool:
+    """Whether owner ``key`` hashes to the ``stored`` hash of a ``run.json``."""
+    return isinstance(stored, str) and isinstance(key, str) and hmac.compare_digest(owner_hash(key), stored)
+
+
+def owned_runs(keys: Mapping[str, str], root: Path | None = None) -> list[Path]:
+    """The run folders that ``keys`` (run id -> owner key) open, newest first: a session's own runs.
+
+    Only the named runs are read (never the whole runs root); a name that is not a plain folder name,
+    a missing or unreadable ``run.json`` and a wrong key are skipped.
+    """
+    root = root or runs_root()
+    found = []
+    for run_id, key in keys.items():
+        if not isinstance(run_id, str) or Path(run_id).name != run_id or run_id.startswith("."):
+            continue
+        try:
+            info = json.loads((root / run_id / "run.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and _opens(info.get("owner_sha256"), key):
+            found.append(root / run_id)
+    return sorted(found, key=lambda p: p.name, reverse=True)
 
 
 def list_runs(root: Path | None = None) -> list[Path]:

@@ -48,7 +48,7 @@ import torch.distributed as dist
 from engine.data.batch import Batch, move_to
 from engine.device import autocast, pick_device, seed_everything
 
-__all__ = ["Batch", "TrainConfig", "TrainEvent", "Trainer", "TrainingDiverged", "evaluate"]
+__all__ = ["Batch", "TrainConfig", "TrainEvent", "Trainer", "TrainingDiverged", "evaluate", "has_checkpoint"]
 
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
@@ -85,7 +85,9 @@ class TrainConfig:
     patience: int = field(default=0, metadata={
         "help": "stop after N evaluations without validation improvement (0: never)"})
     divergence_factor: float = field(default=3.0, metadata={
-        "help": "a smoothed loss above this factor times its best value means the run diverged"})
+        "help": "the run diverged when its smoothed training loss rises above this factor times its best value "
+                "or times the first step's loss, or a validation loss above this factor times the first step's "
+                "loss (an untrained classifier's first loss is about ln V, the loss of a uniform guess)"})
     amp: bool = field(default=True, metadata={"help": "bf16 autocast on CUDA (ignored on CPU)"})
     seed: int = field(default=1337, metadata={"help": "random seed (initial weights, batch order, dropout)"})
 
@@ -203,6 +205,7 @@ class Trainer:
         self.evals_without_improvement = 0
         self.loss_ema: float | None = None
         self.best_loss_ema = math.inf
+        self.first_loss: float | None = None  # the run's first training loss: the divergence guards' yardstick
         self.last_good_step = -1
         self._stop = threading.Event()
         self._pause = threading.Event()
@@ -274,6 +277,7 @@ class Trainer:
             "evals_without_improvement": self.evals_without_improvement,
             "loss_ema": self.loss_ema,
             "best_loss_ema": self.best_loss_ema,
+            "first_loss": self.first_loss,
             "rng": {
                 "torch": torch.get_rng_state(),
                 "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
@@ -320,6 +324,7 @@ class Trainer:
         self.evals_without_improvement = ts["evals_without_improvement"]
         self.loss_ema = ts["loss_ema"]
         self.best_loss_ema = ts["best_loss_ema"] if ts["best_loss_ema"] is not None else math.inf
+        self.first_loss = ts.get("first_loss")  # None in checkpoints of older versions: the next step's loss
         rng = ts["rng"]
         torch.set_rng_state(rng["torch"])
         if rng["cuda"] and torch.cuda.is_available():
@@ -330,8 +335,7 @@ class Trainer:
 
     def resume_if_possible(self) -> bool:
         """Continue from ``run_dir/last`` when it exists; returns whether it did."""
-        if self.run_dir is not None and ((self.run_dir / "last").exists() or
-                                         (self.run_dir / ".last.old").exists()):
+        if has_checkpoint(self.run_dir):
             self.load(self.run_dir / "last")
             return True
         return False
@@ -423,6 +427,14 @@ class Trainer:
         self.state = _detach(new_state)
 
         self.loss_ema = loss_value if self.loss_ema is None else 0.9 * self.loss_ema + 0.1 * loss_value
+        if self.first_loss is None:
+            self.first_loss = loss_value
+        # Divergence that stays finite: a learning rate far too high can throw the loss from ln V (4.2 nats for a
+        # char-LM) to thousands within a few warm-up steps, where it stays; that loss is not "best" for anything.
+        if self.first_loss > 0 and self.loss_ema > c.divergence_factor * self.first_loss:
+            raise TrainingDiverged(self._diverged_message(
+                f"smoothed loss {self.loss_ema:.4g} is more than {c.divergence_factor}x the first step's loss "
+                f"{self.first_loss:.3f}"))
         if self.step >= c.warmup_steps:
             self.best_loss_ema = min(self.best_loss_ema, self.loss_ema)
             if self.loss_ema > c.divergence_factor * self.best_loss_ema:
@@ -430,14 +442,18 @@ class Trainer:
                     f"smoothed loss {self.loss_ema:.3f} is {c.divergence_factor}x its best {self.best_loss_ema:.3f}"))
         return loss_value, grad_norm
 
-    def _diverged_message(self, what: str) -> str:
+    def _diverged_message(self, what: str, step: int | None = None) -> str:
         where = (f"the last good checkpoint (step {self.last_good_step}) is kept in {self.run_dir / 'last'}"
                  if self.run_dir is not None and self.last_good_step >= 0 else "no checkpoint was written")
-        return (f"training diverged at step {self.step + 1}: {what}; {where}. "
+        return (f"training diverged at step {self.step + 1 if step is None else step}: {what}; {where}. "
                 "Try a lower learning rate or a smaller gradient-clipping threshold.")
 
     def _evaluate_and_maybe_stop(self) -> bool:
         val = self.validate()
+        factor, first = self.config.divergence_factor, self.first_loss or 0.0
+        if not val <= (factor * first if first > 0 else math.inf):  # also NaN: a diverged model is never "best"
+            raise TrainingDiverged(self._diverged_message(
+                f"validation loss {val:.4g} is more than {factor}x the first step's loss {first:.3f}", self.step))
         improved = val < self.best_val
         if improved:
             self.best_val, self.best_step, self.evals_without_improvement = val, self.step, 0
@@ -457,6 +473,12 @@ class Trainer:
             torch.set_rng_state(cpu_state)
             self.model.train()
         self.emit("sample", text=text)
+
+
+def has_checkpoint(run_dir: Path | None) -> bool:
+    """Whether the run folder holds a ``last/`` checkpoint to resume from (or the ``.last.old`` a crash
+    between the two renames of an atomic checkpoint write leaves, which reads fall back to)."""
+    return run_dir is not None and ((run_dir / "last").exists() or (run_dir / ".last.old").exists())
 
 
 def _finite(x: float) -> float | None:

@@ -25,24 +25,26 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
 ]
 
-# Streamlit shows this widget (top right) while the script is running.
+# Streamlit shows this widget (top right) while the script is running (after a moment), and its app root
+# says the state of the script run from the first instant (what Streamlit's own browser tests wait on).
 _RUNNING = '[data-testid="stStatusWidget"]'
+_NOT_RUNNING = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def _wait_until_idle(page, timeout_s: float) -> None:
-    """Wait until the app has rendered and no script run has been in progress for a moment."""
+def _wait_until_idle(page, timeout_s: float, quiet_s: float = 1.5) -> None:
+    """Wait until the app has rendered and no script run has been in progress for ``quiet_s`` seconds."""
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
-        running = page.locator(_RUNNING).count() > 0
+        running = page.locator(_RUNNING).count() > 0 or page.locator(_NOT_RUNNING).count() == 0
         if running:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 1.5:
+        elif time.monotonic() - quiet_since > quiet_s:
             return
-        time.sleep(0.2)
+        time.sleep(0.1)
     raise TimeoutError(f"the app was still running after {timeout_s:.0f} s")
 
 

@@ -79,7 +79,7 @@ def _model_dir(root: Path, name: str) -> Path:
 # What is recorded
 # ---------------------------------------------------------------------------------------------------------------
 def compute_charlm(root: Path) -> dict[str, Any]:
-    model = load_pretrained(_model_dir(root, "charlm-shakespeare"))
+    model = load_pretrained(_model_dir(root, "charlm-shakespeare"), device="cpu")
     model.eval()
     vocab = model.vocab
     assert not vocab.unknown(PASSAGE), f"passage has characters outside the vocabulary: {vocab.unknown(PASSAGE)}"
@@ -100,7 +100,7 @@ def compute_charlm(root: Path) -> dict[str, Any]:
 
 
 def compute_translator(root: Path) -> dict[str, Any]:
-    model = load_pretrained(_model_dir(root, "translator-en-fr"))
+    model = load_pretrained(_model_dir(root, "translator-en-fr"), device="cpu")
     model.eval()
     out: dict[str, Any] = {}
     for key, kwargs in (("beam5", {"method": "beam", "beam_width": 5}), ("greedy", {"method": "greedy"})):
@@ -110,7 +110,7 @@ def compute_translator(root: Path) -> dict[str, Any]:
 
 
 def compute_captioner(root: Path) -> dict[str, Any]:
-    model = load_pretrained(_model_dir(root, "captioner-flickr8k"))
+    model = load_pretrained(_model_dir(root, "captioner-flickr8k"), device="cpu")
     model.eval()
     examples = root / "dashboard" / "assets" / "examples"
     out: dict[str, Any] = {}

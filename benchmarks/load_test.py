@@ -1,0 +1,257 @@
+"""Load test: visitors using the app at once, in headless Chromium, while two training runs train.
+
+    python benchmarks/load_test.py                            # starts the app on a free loopback port
+    python benchmarks/load_test.py --sessions 6 --seconds 120 --hidden 512
+    python benchmarks/load_test.py --url http://127.0.0.1:8501 --pid 4242   # a running app (pid: its memory)
+
+First ``--trainers`` visitors (2: the server's cap of runs training at once) each start a run on the Train
+page, through the page as a person does (``--hidden``: its hidden size; the page's default otherwise). Then
+``--sessions`` visitors, each in its own browser, go round the pages with a main action (Generate, N-gram,
+Translate, Caption; each visitor starts at another one, half of them in Korean), switching pages by the
+sidebar and doing the page's action (``tests/browser/actions.py``), until ``--seconds`` have passed; the
+runs are stopped at the end. Printed: the seconds from click to first result per action (p50, p95, max),
+the errors (exception boxes, browser page errors, timeouts), the server's peak resident memory (its process
+tree sampled every 0.2 s, and its VmHWM) and the steps the runs trained meanwhile.
+
+Loopback only. Bounded in time: ``--seconds`` plus the start of the runs plus one action's ``--timeout``.
+Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--json FILE`` writes the result
+(``benchmarks/reliability_report.py`` reads it); ``tests/browser/test_load.py`` runs a short version in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for _p in (ROOT, ROOT / "tests" / "browser"):  # the browser helpers are shared with the browser tests
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+import actions  # noqa: E402
+import harness  # noqa: E402
+import numpy as np  # noqa: E402
+
+ACTION_PAGES = list(actions.ACTIONS)  # generate_text, ngram_vs_rnn, translate, caption_image
+NAMES = {slug: action.__name__ for slug, action in actions.ACTIONS.items()}  # the Outcome's action name
+LANGS = ("en", "ko")
+
+
+@dataclass
+class LoadResult:
+    url: str
+    sessions: int
+    seconds: float
+    trainers: int
+    hidden: int | None
+    first_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to first result
+    done_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to end of the script run
+    errors: list[str] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)  # per training run: first step after Start, steps trained
+    peak_bytes: int | None = None
+    end_bytes: int | None = None
+    load_avg: tuple[float, float, float] | None = None
+    cpus: int | None = os.cpu_count()
+
+    def add(self, out: actions.Outcome) -> None:
+        self.first_s.setdefault(out.action, []).append(out.first_s)
+        self.done_s.setdefault(out.action, []).append(out.done_s)
+
+    def stats(self) -> list[dict]:
+        """Per action: runs, p50/p95/max of first result and p50 of done, errors (those naming the action)."""
+        rows = []
+        for action in NAMES.values():
+            xs = np.array(self.first_s.get(action, []))
+            done = np.array(self.done_s.get(action, []))
+            rows.append({"action": action, "n": len(xs),
+                         "p50_s": float(np.percentile(xs, 50)) if len(xs) else None,
+                         "p95_s": float(np.percentile(xs, 95)) if len(xs) else None,
+                         "max_s": float(xs.max()) if len(xs) else None,
+                         "done_p50_s": float(np.percentile(done, 50)) if len(done) else None,
+                         "errors": sum(e.startswith(action + ":") for e in self.errors)})
+        return rows
+
+
+def _error(action: str, exc: BaseException) -> str:
+    first_line = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"{action}: {type(exc).__name__}: {first_line}"
+
+
+def _go(v: harness.Visit, base: str, slug: str, lang: str, timeout_s: float) -> None:
+    """Switch page by the sidebar's link, as a person does (same session); a fresh load when there is none."""
+    link = v.page.locator(f"[data-testid='stSidebarNavLink'][href$='/{slug}']")
+    if link.count():
+        link.first.click()
+    else:
+        v.page.goto(f"{base}/{slug}" + ("" if lang == "en" else f"?lang={lang}"))
+    harness.wait_for(lambda: v.page.evaluate("location.pathname").endswith("/" + slug), f"the {slug} page", timeout_s)
+    harness.settle(v.page, timeout_s)
+
+
+class _Start:
+    """The moment the visitors start together (when the runs train and every browser is up), and their deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.deadline, self.go = seconds, 0.0, threading.Event()
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        self.go.set()
+
+
+def _session(k: int, base: str, start: _Start, ready: threading.Event, result: LoadResult, timeout_s: float) -> None:
+    """Visitor ``k``: round the action pages from the k-th, in English or Korean, at least once, until the deadline."""
+    lang = LANGS[k % len(LANGS)]
+    order = ACTION_PAGES[k % len(ACTION_PAGES):] + ACTION_PAGES[:k % len(ACTION_PAGES)]
+    try:
+        with harness.chromium() as browser:
+            v = harness.visit(browser, f"{base}/" + ("" if lang == "en" else f"?lang={lang}"), timeout_s=timeout_s)
+            ready.set()
+            start.go.wait()
+            i = 0
+            while i == 0 or time.monotonic() < start.deadline:
+                slug = order[i % len(order)]
+                i += 1
+                try:
+                    _go(v, base, slug, lang, timeout_s)
+                    result.add(actions.ACTIONS[slug](v.page, lang, i, timeout_s))
+                    seen = harness.problems(v)
+                except Exception as exc:  # a timeout or a broken page: count it, carry on as a new visitor
+                    seen = [str(exc)]
+                if seen:
+                    result.errors.extend(f"{NAMES[slug]}: {s[:300]}" for s in seen)
+                    v.close()
+                    v = harness.visit(browser, f"{base}/{slug}" + ("" if lang == "en" else f"?lang={lang}"),
+                                      timeout_s=timeout_s)
+            v.close()
+    except Exception as exc:
+        result.errors.append(_error(f"session {k}", exc))
+    finally:
+        ready.set()
+
+
+def _trainers(base: str, result: LoadResult, running: threading.Event, stop: threading.Event,
+              timeout_s: float) -> None:
+    """Start ``result.trainers`` runs, each as another visitor; when ``stop`` is set, stop them."""
+    try:
+        with harness.chromium() as browser:
+            text = actions.training_text()
+            visits = []
+            for k in range(result.trainers):
+                lang = LANGS[k % len(LANGS)]
+                v = harness.visit(browser, f"{base}/train_char_lstm" + ("" if lang == "en" else f"?lang={lang}"),
+                                  height=2200, timeout_s=timeout_s)
+                out = actions.train_start(v.page, lang, text, max_steps=20_000, hidden=result.hidden,
+                                          timeout_s=timeout_s)
+                visits.append((v, lang))
+                result.runs.append({"lang": lang, "first_step_s": out.first_s})
+            for run, (v, lang) in zip(result.runs, visits):
+                run["step_at_load_start"] = actions.train_step(v.page, lang)
+            running.set()
+            while not stop.wait(0.5):
+                pass
+            for run, (v, lang) in zip(result.runs, visits):
+                run["step_at_load_end"] = actions.train_step(v.page, lang)
+                actions.train_stop(v.page, lang, timeout_s)
+                result.errors.extend(f"train: {s[:300]}" for s in harness.problems(v))
+                v.close()
+    except Exception as exc:
+        result.errors.append(_error("train", exc))
+    finally:
+        running.set()
+
+
+def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: int | None = None,
+        url: str | None = None, pid: int | None = None, runs_dir: Path | None = None,
+        timeout_s: float = 90) -> LoadResult:
+    """Run the load test (starting the app unless ``url`` is given); see the module docstring."""
+    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
+        server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
+        try:
+            if server is not None:
+                server.wait_ready()
+                url = server.base
+            sampler = harness.MemorySampler(pid) if pid else None
+            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden)
+            running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
+            ready = [threading.Event() for _ in range(sessions)]
+            trainer = threading.Thread(target=_trainers, args=(url, result, running, stop, timeout_s), daemon=True)
+            threads = [threading.Thread(target=_session, args=(k, url, start, ready[k], result, timeout_s),
+                                        daemon=True) for k in range(sessions)]
+            for th in [trainer, *threads]:
+                th.start()
+            for event in [running, *ready]:
+                event.wait()
+            start.start()
+            for th in threads:
+                th.join(seconds + 3 * timeout_s)
+            stop.set()
+            trainer.join(3 * timeout_s)
+            result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
+            if server is not None:
+                result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
+            elif sampler is not None:
+                sampler.stop()
+                result.peak_bytes, result.end_bytes = sampler.peak or None, harness.tree_rss_bytes(pid)
+        finally:
+            if server is not None:
+                server.stop()
+    return result
+
+
+def _gb(n: int | None) -> str:
+    return "n/a" if not n else f"{n / 1e9:.2f} GB"
+
+
+def print_table(r: LoadResult) -> None:
+    size = f"hidden size {r.hidden}" if r.hidden else "the page's default model"
+    print(f"RNN Lab load test: {r.sessions} visitors for {r.seconds:.0f} s while {r.trainers} training runs "
+          f"({size}) train; {r.url}; {r.cpus} CPUs, load average at the end "
+          f"{'n/a' if not r.load_avg else ' '.join(f'{x:.1f}' for x in r.load_avg)}")
+    print(f"\n{'action':<10} {'runs':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'done p50 s':>11} {'errors':>7}")
+    for row in r.stats():
+        cells = [f"{row[k]:.2f}" if row[k] is not None else "–" for k in ("p50_s", "p95_s", "max_s", "done_p50_s")]
+        print(f"{row['action']:<10} {row['n']:>5} {cells[0]:>7} {cells[1]:>7} {cells[2]:>7} {cells[3]:>11} "
+              f"{row['errors']:>7}")
+    for k, run in enumerate(r.runs):
+        steps = run.get("step_at_load_end", 0) - run.get("step_at_load_start", 0)
+        print(f"training run {k + 1} ({run['lang']}): first step {run['first_step_s']:.1f} s after Start; "
+              f"{steps} steps during the load")
+    print(f"server memory: peak {_gb(r.peak_bytes)} (process tree sampled every 0.2 s, and VmHWM); "
+          f"{_gb(r.end_bytes)} at the end")
+    print("errors: " + ("none" if not r.errors else f"{len(r.errors)}"))
+    for e in r.errors[:20]:
+        print(f"  {e}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=4, help="visitors using the pages at once")
+    ap.add_argument("--seconds", type=float, default=60, help="how long they keep at it")
+    ap.add_argument("--trainers", type=int, default=2, help="training runs started first (server cap: 2)")
+    ap.add_argument("--hidden", type=int, default=None, help="hidden size of the runs (default: the page's)")
+    ap.add_argument("--timeout", type=float, default=90, help="seconds one action may take before it is an error")
+    ap.add_argument("--url", help="a running app (loopback) instead of starting one")
+    ap.add_argument("--pid", type=int, help="with --url: the server's process id, to measure its memory")
+    ap.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    args = ap.parse_args(argv)
+    if (reason := harness.browser_unavailable()) is not None:
+        print(f"cannot run: {reason}", file=sys.stderr)
+        return 2
+    result = run(sessions=args.sessions, seconds=args.seconds, trainers=args.trainers, hidden=args.hidden,
+                 url=args.url, pid=args.pid, timeout_s=args.timeout)
+    print_table(result)
+    if args.json:
+        args.json.write_text(json.dumps({**asdict(result), "stats": result.stats()}, indent=1) + "\n")
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
