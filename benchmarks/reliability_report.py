@@ -182,7 +182,7 @@ def render(m: dict) -> str:
           enumerate(load["runs"])],
         *(["", "Errors:", *[f"- {e}" for e in load["errors"][:20]]] if load["errors"] else []),
         "",
-        "## Latency of each page's main action (one visitor, no load)",
+        "## Latency of each page's main action (one visitor at a time)",
         "",
         f"`pytest tests/browser/test_e2e.py` ({e2e['summary']}): a new visitor per page and language; the model "
         "a page uses is loaded on its first visit (English first).",
@@ -268,13 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshots", action="store_true", help="also write docs/screenshots/ and the README's picture")
     ap.add_argument("--out", type=Path, default=OUT, help="the report (default: docs/reliability.md)")
     ap.add_argument("--json", type=Path, help="also keep every measurement as JSON here")
+    ap.add_argument("--from-json", type=Path, help="measure nothing: write the report from a --json file kept before")
     args = ap.parse_args(argv)
-    if (reason := harness.browser_unavailable()) is not None:
+    if args.from_json:
+        m = json.loads(args.from_json.read_text())
+    elif (reason := harness.browser_unavailable()) is not None:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="rnnlab-reliability-") as tmp:
-        m = measure(args, Path(tmp))
-    if args.json:
+    else:
+        with tempfile.TemporaryDirectory(prefix="rnnlab-reliability-") as tmp:
+            m = measure(args, Path(tmp))
+    if args.json and not args.from_json:
         args.json.write_text(json.dumps(m, indent=1, default=str) + "\n")
     args.out.write_text(render(m))
     print(f"wrote {args.out}")
