@@ -1,0 +1,132 @@
+"""A page's settings in the URL (``st.query_params``), so a teacher can send a link that opens the page
+exactly as they set it, and the browser's Back button works.
+
+One :class:`UrlState` per page: name each setting once with its default and what it may be, then
+
+* :meth:`UrlState.read` at the top of the page: on the session's first run (or for a setting whose
+  widget was not drawn), the value from the URL becomes the widget's starting value
+  (``st.session_state[state.key(name)]``). A hostile or stale URL value is clamped or ignored, never
+  an error.
+* give each widget ``key=state.key(name)`` (and no ``value=``/``index=``: the session state holds it);
+* :meth:`UrlState.write` at the end of the page: every setting that differs from its default goes
+  into the URL, the others leave it, so a default page has a clean address.
+
+Example::
+
+    URL = UrlState("gen.", {"prime": Setting("ROMEO:", max_len=2000),
+                            "method": Setting("top_p", ("greedy", "sample", "top_k", "top_p")),
+                            "temperature": Setting(0.8, (0.1, 2.0)), "seed": Setting(0, (0, 2**31 - 1))})
+    URL.read()
+    st.slider("temperature", 0.1, 2.0, key=URL.key("temperature"))
+    ...
+    URL.write()
+
+Parsing is a pure function (:meth:`Setting.parse`), tested without Streamlit:
+
+>>> Setting(3, (1, 8)).parse("99"), Setting(3, (1, 8)).parse("x"), Setting(0.5, (0.0, 1.0)).parse("0.25")
+(8, 3, 0.25)
+>>> Setting("greedy", ("greedy", "sample")).parse("SAMPLE"), Setting(True).parse("false")
+('sample', False)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import streamlit as st
+
+__all__ = ["Setting", "UrlState"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One URL setting.
+
+    * ``default``: its value when the URL does not name it; its type decides how the URL text is read
+      (``bool``, ``int``, ``float`` or ``str``).
+    * ``allowed``: for numbers a ``(low, high)`` range the value is clamped to; for text a tuple of
+      choices (matched case-insensitively); ``None``: any value of the type (text capped at ``max_len``).
+    """
+
+    default: object
+    allowed: tuple | None = None
+    max_len: int = 500
+
+    def parse(self, raw: str | None) -> object:
+        """The value ``raw`` (URL text) stands for, or the default when it is missing or unusable."""
+        if raw is None:
+            return self.default
+        raw = str(raw)
+        if isinstance(self.default, bool):
+            low = raw.strip().lower()
+            return True if low in _TRUE else False if low in _FALSE else self.default
+        if isinstance(self.default, (int, float)):
+            try:
+                value = float(raw)
+            except ValueError:
+                return self.default
+            if not math.isfinite(value):
+                return self.default
+            if isinstance(self.default, int):
+                value = round(value)
+            if self.allowed is not None:
+                value = min(max(value, self.allowed[0]), self.allowed[1])
+            return type(self.default)(value)
+        if self.allowed is not None:
+            for choice in self.allowed:
+                if str(choice).lower() == raw.strip().lower():
+                    return choice
+            return self.default
+        return raw[: self.max_len]
+
+    def unparse(self, value: object) -> str:
+        """The URL text for ``value`` (``parse(unparse(v)) == v`` for allowed values)."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+
+class UrlState:
+    """The settings of one page, kept in ``st.session_state[prefix + name]`` and mirrored in the URL."""
+
+    def __init__(self, prefix: str, settings: dict[str, Setting]):
+        self.prefix = prefix
+        self.settings = dict(settings)
+
+    def key(self, name: str) -> str:
+        """The session-state key (the widget key) of setting ``name``."""
+        if name not in self.settings:
+            raise KeyError(f"unknown setting {name!r}; known: {sorted(self.settings)}")
+        return self.prefix + name
+
+    def __getitem__(self, name: str) -> object:
+        return st.session_state.get(self.key(name), self.settings[name].default)
+
+    def set(self, **values: object) -> None:
+        """Set settings from code (before their widgets are drawn in this run)."""
+        for name, value in values.items():
+            st.session_state[self.key(name)] = value
+
+    def read(self) -> None:
+        """Settings not yet in the session take their value from the URL (or their default)."""
+        for name, setting in self.settings.items():
+            if self.key(name) not in st.session_state:
+                st.session_state[self.key(name)] = setting.parse(st.query_params.get(name))
+
+    def write(self) -> None:
+        """Put every non-default setting in the URL; remove the default ones from it."""
+        for name, setting in self.settings.items():
+            value = st.session_state.get(self.key(name), setting.default)
+            if value is None or value == setting.default:
+                if name in st.query_params:
+                    del st.query_params[name]
+            else:
+                text = setting.unparse(value)
+                if st.query_params.get(name) != text:
+                    st.query_params[name] = text
