@@ -11,8 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import i18n
+from dashboard.components.resources import limit_server_threads
 from dashboard.i18n import LANGS, t
-from dashboard.pages import PAGES
+from dashboard.pages import LECTURE_TOPICS, OVERVIEW_TOPIC, PAGES
 
 #: The sidebar's state on page load: Streamlit's "auto" keeps it closed on narrow (phone-width) screens.
 SIDEBAR_STATE = "auto"
@@ -26,6 +27,11 @@ _KOREAN_LINE_BREAKS = (
     "<style>.stApp :is(p, li, h1, h2, h3, h4, h5, h6, span, label, a)"
     " { word-break: keep-all !important; overflow-wrap: anywhere; }</style>"
 )
+
+
+def _topic_order(spec) -> int:
+    """Home (the overview) first, then the lecture's topics in teaching order; stable within a topic."""
+    return -1 if spec.topic == OVERVIEW_TOPIC else LECTURE_TOPICS.index(spec.topic)
 
 
 def _on_lang_change() -> None:
@@ -49,6 +55,8 @@ def _language_switch() -> None:
 
 
 def main() -> None:
+    # One torch thread per visitor's inference (each script runs in its own thread): see resources.py.
+    limit_server_threads()
     i18n.init_lang()
     st.set_page_config(
         page_title=t("app.title"),
@@ -65,18 +73,21 @@ def main() -> None:
         # Break Korean text between words (eojeol), not in the middle of one, as Korean typesetting does.
         st.html(_KOREAN_LINE_BREAKS)
 
-    pages = [
-        st.Page(
-            spec.path,
-            title=t(spec.title_key),
-            icon=spec.icon,
-            url_path=spec.slug,
-            default=spec.default,
-            help=t(spec.teaches_key),
+    # The sidebar lists the pages under the lecture's topics, in teaching order (Home first), fully
+    # expanded: with more than twelve pages Streamlit would otherwise hide some behind "View more".
+    sections: dict[str, list] = {}
+    for spec in sorted(PAGES, key=_topic_order):
+        sections.setdefault(t(f"topic.{spec.topic}.name"), []).append(
+            st.Page(
+                spec.path,
+                title=t(spec.title_key),
+                icon=spec.icon,
+                url_path=spec.slug,
+                default=spec.default,
+                help=t(spec.teaches_key),
+            )
         )
-        for spec in PAGES
-    ]
-    st.navigation(pages).run()
+    st.navigation(sections, expanded=True).run()
 
 
 main()

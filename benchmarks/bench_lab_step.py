@@ -77,13 +77,23 @@ def engine_table(repeat: int) -> None:
             print(f"{name:<20} {call:<28} {med * 1e3:>10.2f} {worst * 1e3:>10.2f}")
 
 
-def page_table(repeat: int) -> None:
-    from streamlit.testing.v1 import AppTest
+def _numbers_d_q_8(at) -> None:
+    """Switch to numbers (untimed rerun), then set d = q = 8 and the longest T: the rerun timed is the largest."""
+    at.button_group(key=K + "mode").set_value("numbers")
+    at.run()
+    at.number_input(key=K + "d").set_value(8)
+    at.number_input(key=K + "q").set_value(8)
+    at.number_input(key=K + "T").set_value(MAX_STEPS)
 
+
+K = "rnn_step."
+
+
+def page_table(repeat: int) -> None:
+    from benchmarks.apptest_timing import print_interactions, time_interactions
     from dashboard.pages import PAGES
 
     spec = next(s for s in PAGES if s.slug == "rnn_step_by_step")
-    K = "rnn_step."
     steps: list[tuple[str, Callable]] = [
         ("open the page", lambda at: at.switch_page(str(spec.path))),
         ("next step", lambda at: at.button(key=K + "fw_next").click()),
@@ -94,30 +104,10 @@ def page_table(repeat: int) -> None:
         ("seq2seq", lambda at: at.button_group(key=K + "arch").set_value("seq2seq")),
         ("word 'mississippi'", lambda at: at.text_input(key=K + "word").input("mississippi")),
         ("p = 8", lambda at: at.number_input(key=K + "p").set_value(8)),
-        ("numbers, d = q = 8", lambda at: at.button_group(key=K + "mode").set_value("numbers")),
+        ("numbers, d = q = 8", _numbers_d_q_8),
     ]
-    times: dict[str, list[float]] = {name: [] for name, _ in steps}
-    for _ in range(repeat):
-        at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
-        at.run()
-        for name, act in steps:
-            act(at)
-            start = time.perf_counter()
-            at.run()
-            times[name].append(time.perf_counter() - start)
-            if at.exception:
-                raise SystemExit(f"{name}: {at.exception[0].value}")
-            if name == "numbers, d = q = 8":
-                at.number_input(key=K + "d").set_value(8)
-                at.number_input(key=K + "q").set_value(8)
-                at.number_input(key=K + "T").set_value(MAX_STEPS)
-                start = time.perf_counter()
-                at.run()
-                times[name][-1] = time.perf_counter() - start
-    print(f"\n{'interaction (one script rerun)':<32} {'median ms':>10} {'worst ms':>10}")
-    for name, values in times.items():
-        print(f"{name:<32} {statistics.median(values) * 1e3:>10.0f} {max(values) * 1e3:>10.0f}")
-    print("(the first 'open the page' of a session also imports the page's modules)")
+    print_interactions(time_interactions(steps, repeat),
+                       "(the first 'open the page' of a session also imports the page's modules)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,6 +57,7 @@ class LoadResult:
     runs: list[dict] = field(default_factory=list)  # per training run: first step after Start, steps trained
     peak_bytes: int | None = None
     end_bytes: int | None = None
+    peak_pss_bytes: int | None = None  # the same tree, each shared page counted once (what the host really holds)
     load_avg: tuple[float, float, float] | None = None
     cpus: int | None = os.cpu_count()
 
@@ -77,6 +78,45 @@ class LoadResult:
                          "done_p50_s": float(np.percentile(done, 50)) if len(done) else None,
                          "errors": sum(e.startswith(action + ":") for e in self.errors)})
         return rows
+
+
+def tree_pss_bytes(pid: int) -> int | None:
+    """Proportional set size of ``pid`` and its descendants (``/proc/*/smaps_rollup``), in bytes; None without it.
+
+    The training processes map the same torch libraries as the server: summing resident sizes counts those pages
+    once per process, the proportional size counts each page once, as the host's memory (and a cgroup) does.
+    """
+    total, seen = 0, False
+    for p in harness._process_tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                kb = next((int(ln.split()[1]) for ln in f if ln.startswith("Pss:")), None)
+        except OSError:
+            continue
+        if kb is not None:
+            total, seen = total + 1024 * kb, True
+    return total if seen else None
+
+
+class PssSampler:
+    """The peak of :func:`tree_pss_bytes` while the load runs, sampled every ``every_s`` seconds."""
+
+    def __init__(self, pid: int | None, every_s: float = 0.5) -> None:
+        self.peak: int | None = None
+        self._stop = threading.Event()
+        if pid is not None:
+            threading.Thread(target=self._run, args=(pid, every_s), name="pss", daemon=True).start()
+
+    def _run(self, pid: int, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            pss = tree_pss_bytes(pid)
+            if pss is None:
+                return
+            self.peak = max(self.peak or 0, pss)
+
+    def stop(self) -> int | None:
+        self._stop.set()
+        return self.peak
 
 
 def _error(action: str, exc: BaseException) -> str:
@@ -179,6 +219,7 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
                 server.wait_ready()
                 url = server.base
             sampler = harness.MemorySampler(pid) if pid else None
+            pss = PssSampler(pid or (server.proc.pid if server is not None else None))
             result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden)
             running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
             ready = [threading.Event() for _ in range(sessions)]
@@ -195,6 +236,7 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
             stop.set()
             trainer.join(3 * timeout_s)
             result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
+            result.peak_pss_bytes = pss.stop()
             if server is not None:
                 result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
             elif sampler is not None:
@@ -224,8 +266,9 @@ def print_table(r: LoadResult) -> None:
         steps = run.get("step_at_load_end", 0) - run.get("step_at_load_start", 0)
         print(f"training run {k + 1} ({run['lang']}): first step {run['first_step_s']:.1f} s after Start; "
               f"{steps} steps during the load")
-    print(f"server memory: peak {_gb(r.peak_bytes)} (process tree sampled every 0.2 s, and VmHWM); "
-          f"{_gb(r.end_bytes)} at the end")
+    print(f"server memory: peak {_gb(r.peak_bytes)} resident (process tree sampled every 0.2 s, and VmHWM; the "
+          f"libraries the training processes share with the server counted once per process); peak "
+          f"{_gb(r.peak_pss_bytes)} proportional (each shared page counted once); {_gb(r.end_bytes)} at the end")
     print("errors: " + ("none" if not r.errors else f"{len(r.errors)}"))
     for e in r.errors[:20]:
         print(f"  {e}")

@@ -11,7 +11,12 @@ What it runs, in order (each part is its own command too):
    first page's title on screen; in the first one, every page opened and its main action done (every model
    loaded) and the server's resident memory read after each page;
 3. the load test, ``benchmarks/load_test.py``: ``--sessions`` visitors for ``--seconds`` while two runs train;
-4. issue 15's regression tests, ``pytest -m hardening``: each case, what it checks, how it ended.
+4. issue 15's regression tests, ``pytest -m hardening``: each case, what it checks, how it ended;
+5. ``benchmarks/bench_inference_threads.py``: the pages' inference alone, while two runs train in processes of
+   their own (as the app trains them), and while they train in threads of the server (as it did before), with
+   1 and with 2 torch threads in the server (``--skip-threads-bench`` leaves it out);
+6. ``benchmarks/page_timings.py``: one visitor, each page's main action from click to result and the cold start
+   to Home, against issue 16's targets (``--skip-page-timings`` leaves it out).
 
 Needs playwright and Chromium; the machine's CPU, memory and load average are written into the report, since
 every time in it depends on them.
@@ -40,6 +45,7 @@ for _p in (ROOT, ROOT / "tests" / "browser", ROOT / "benchmarks"):
 import actions  # noqa: E402
 import harness  # noqa: E402
 import load_test  # noqa: E402
+import page_timings  # noqa: E402
 
 from dashboard.pages import PAGES  # noqa: E402
 
@@ -168,7 +174,9 @@ def render(m: dict) -> str:
         f"Translate and Caption pages for {load['seconds']:.0f} s while {load['trainers']} other visitors' training "
         f"runs trained (the page's default model, started and stopped on the Train page). "
         f"{total_actions} actions, **{len(load['errors'])} errors**; server peak memory **{_gb(load['peak_bytes'])}** "
-        f"(budget {_gb(MEMORY_BUDGET)}).",
+        f"resident, summed over the server and its training processes (which share the torch libraries: those pages "
+        f"count once per process), **{_gb(load.get('peak_pss_bytes'))}** proportional (each page counted once; "
+        f"budget {_gb(MEMORY_BUDGET)}).",
         "",
         "| action | runs | p50 s | p95 s | max s | done p50 s | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -177,6 +185,10 @@ def render(m: dict) -> str:
         "",
         "Seconds from the click to the first result on screen (the caption of a picture is cached per picture "
         "and settings, as the app does for everyone; N-gram is the page opened until its surprisal chart is drawn).",
+        "", _target_line(rows), "",
+        "The runs train in processes of their own (`engine/train/live_worker.py`): niceness +10 over the server, "
+        "one torch thread each; the server gives each inference one torch thread "
+        "(`dashboard/components/resources.py`).",
         *[f"Training run {k + 1}: first step {run['first_step_s']:.1f} s after Start, "
           f"{run.get('step_at_load_end', 0) - run.get('step_at_load_start', 0)} steps during the load." for k, run in
           enumerate(load["runs"])],
@@ -225,14 +237,51 @@ def render(m: dict) -> str:
         *[f"| `{c['id']}` | {c['what'].replace('|', '/')} | {c['outcome']}{': ' + c['message'] if c['message'] else ''}"
           f" | {c['seconds']:.2f} |" for c in hard["cases"]],
         "",
+        *_threads_section(m.get("threads")),
+        *_timings_section(m.get("page_timings")),
     ]
     return "\n".join(out)
+
+
+P95_TARGET_S = 3.0  # issue 15: first result of generate, translate and caption while two runs train
+
+
+def _target_line(rows: list[dict]) -> str:
+    """Whether the load test met issue 15's target, action by action."""
+    parts = []
+    for r in rows:
+        if r["action"] in ("generate", "translate", "caption"):
+            p95 = r["p95_s"]
+            verdict = "no runs" if p95 is None else ("met" if p95 < P95_TARGET_S else "**not met**")
+            parts.append(f"{r['action']} {_s(p95)} s ({verdict})")
+    return f"Target (issue 15): p95 of the first result under {P95_TARGET_S:.0f} s with two runs training: " + \
+        "; ".join(parts) + "."
+
+
+def _threads_section(table: str | None) -> list[str]:
+    if not table:
+        return []
+    return ["## Inference while runs train: where training runs, how many threads the server uses", "",
+            "`python benchmarks/bench_inference_threads.py`: the three page actions timed in one process (no browser)"
+            " with torch's threads in it set to 1 and to 2, alone, while two runs train in processes of their own at "
+            "lower priority (the app now: `engine.train.live`), and while the same runs train in threads of that "
+            "process (the app before). Seconds, median/max; train steps/s: both runs together.", "",
+            "```", table.strip(), "```", ""]
+
+
+def _timings_section(timings: dict | None) -> list[str]:
+    if not timings:
+        return []
+    return ["## Instant pages: click to result, one visitor (issue 16)", "",
+            "Targets on a quiet machine: first result within 1 s of the click (Generate, N-gram, Translate, "
+            "Caption, after the model is loaded), Generate's 300 characters fully shown within 0.5 s, Home within "
+            "3 s of `streamlit run`.", "", page_timings.render(timings), ""]
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> dict:
     m: dict = {"when": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(),
                "load_before": " ".join(f"{x:.1f}" for x in os.getloadavg())}
-    print("1/4 browser tests ...", flush=True)
+    print("1/6 browser tests ...", flush=True)
     env = {"RNN_E2E_TIMINGS": str(tmp / "e2e.json"), "RNN_E2E_SHOTS": str(tmp / "shots")}
     if args.screenshots:
         env["RNN_E2E_DOCS"] = "1"
@@ -242,13 +291,13 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     for p in e2e["pages"]:
         p["test"] = outcomes.get(f"{p['page']}-{p['lang']}", "?")
     m["e2e"] = {**e2e, "summary": summary, "rc": rc}
-    print(f"    {summary}\n2/4 cold starts and memory ...", flush=True)
+    print(f"    {summary}\n2/6 cold starts and memory ...", flush=True)
     m["server"] = cold_starts_and_memory(args.cold_starts, tmp / "runs")
-    print("3/4 load test ...", flush=True)
+    print("3/6 load test ...", flush=True)
     result = load_test.run(sessions=args.sessions, seconds=args.seconds, trainers=2, runs_dir=tmp / "load-runs")
     load_test.print_table(result)
     m["load"] = {**vars(result), "stats": result.stats()}
-    print("4/4 hardening tests ...", flush=True)
+    print("4/6 hardening tests ...", flush=True)
     rc, summary, _ = run_pytest(["-m", "hardening", "tests"], tmp / "hardening.xml")
     cases = []
     for c in junit_cases(tmp / "hardening.xml"):
@@ -256,6 +305,14 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
         rel = path.relative_to(ROOT).as_posix() if path else c["classname"]
         cases.append({**c, "id": f"{rel}::{cls + '::' if cls else ''}{c['name']}", "what": describe(path, c["name"])})
     m["hardening"] = {"summary": summary, "rc": rc, "cases": cases}
+    if not args.skip_threads_bench:
+        print("5/6 inference threads benchmark ...", flush=True)
+        bench = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_inference_threads.py")], cwd=ROOT,
+                               capture_output=True, text=True)
+        m["threads"] = bench.stdout if bench.returncode == 0 else f"failed:\n{bench.stderr[-2000:]}"
+    if not args.skip_page_timings:
+        print("6/6 page timings ...", flush=True)
+        m["page_timings"] = page_timings.measure(repeats=3, cold_starts=args.cold_starts)
     m["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     return m
 
@@ -268,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screenshots", action="store_true", help="also write docs/screenshots/ and the README's picture")
     ap.add_argument("--out", type=Path, default=OUT, help="the report (default: docs/reliability.md)")
     ap.add_argument("--json", type=Path, help="also keep every measurement as JSON here")
+    ap.add_argument("--skip-threads-bench", action="store_true", help="leave out bench_inference_threads.py")
+    ap.add_argument("--skip-page-timings", action="store_true", help="leave out benchmarks/page_timings.py")
     ap.add_argument("--from-json", type=Path, help="measure nothing: write the report from a --json file kept before")
     args = ap.parse_args(argv)
     if args.from_json:

@@ -12,6 +12,8 @@ collect_ignore_glob = ["browser/*_demo.py", "browser/screenshot.py"]
 
 # Tests run on the CPU with a fixed thread count so results do not depend on the machine.
 os.environ.setdefault("RNN_DEVICE", "cpu")
+# Live-training children run at normal priority in tests: at +10 they can starve on a busy test host.
+os.environ.setdefault("RNN_TRAIN_NICE", "0")
 torch.set_num_threads(min(2, torch.get_num_threads()))
 
 

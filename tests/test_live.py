@@ -31,6 +31,19 @@ MODEL = CharLMConfig(cell="lstm", n_layer=1, n_hidden=16, n_embd=8, dropout=0.0)
 DATA = CharLMData(batch_size=4, seq_len=16, eval_batch_size=2, eval_seq_len=32)
 
 
+@pytest.fixture(autouse=True)
+def _training_at_normal_priority(monkeypatch):
+    """The runs here train at the tests' own priority (the app's niceness +10 is checked on its own below): on a
+    busy test host a lowered-priority child can wait minutes for its turn to import torch."""
+    import engine.train.live as live
+
+    monkeypatch.setattr(live, "LIMITS", replace(live.LIMITS, train_nice=0))
+
+
+def train_limits(**fields) -> Limits:
+    return Limits(train_nice=0, **fields)
+
+
 def wait_for(cond, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
@@ -78,7 +91,8 @@ def test_limits(tiny_text, tmp_path):
     with pytest.raises(RunLimitError, match="steps"):
         LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(max_steps=10**6), root=tmp_path)
     with pytest.raises(RunLimitError, match="characters"):
-        LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(), root=tmp_path, limits=Limits(max_corpus_chars=10))
+        LiveRun.create(tiny_text, "t", MODEL, DATA, TrainConfig(), root=tmp_path,
+                       limits=train_limits(max_corpus_chars=10))
 
 
 def test_memory_limit(tiny_text, tmp_path):
@@ -96,7 +110,8 @@ def test_memory_limit(tiny_text, tmp_path):
     small = CharLMData(batch_size=4, seq_len=16)
     LiveRun.create(tiny_text, "t", big, small, TrainConfig(), root=tmp_path)
     with pytest.raises(RunLimitError, match="MB of memory"):
-        LiveRun.create(tiny_text, "t", big, small, TrainConfig(), root=tmp_path, limits=Limits(max_run_bytes=10**6))
+        LiveRun.create(tiny_text, "t", big, small, TrainConfig(), root=tmp_path,
+                       limits=train_limits(max_run_bytes=10**6))
     assert len(list_runs(tmp_path)) == 1  # refused runs leave no folder
 
 
@@ -108,7 +123,7 @@ def test_concurrent_run_cap(tiny_text, tmp_path):
     a.start()
     try:
         with pytest.raises(RunLimitError, match="already training"):
-            b.start(limits=Limits(max_concurrent_runs=1))
+            b.start(limits=train_limits(max_concurrent_runs=1))
     finally:
         a.stop(wait=30)
     ACTIVE.clear()
@@ -117,7 +132,7 @@ def test_concurrent_run_cap(tiny_text, tmp_path):
 def test_simultaneous_starts_take_at_most_the_cap(tiny_text, tmp_path):
     # issue 15: four sessions clicking "Start training" together got four runs past a cap of two
     ACTIVE.clear()
-    limits = Limits(max_concurrent_runs=2)
+    limits = train_limits(max_concurrent_runs=2)
     slow = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
     runs = [LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path) for _ in range(5)]
     barrier = threading.Barrier(len(runs))
@@ -149,7 +164,7 @@ def test_simultaneous_starts_take_at_most_the_cap(tiny_text, tmp_path):
 
 def test_a_run_is_not_started_twice_and_a_failed_start_gives_its_slot_back(tiny_text, tmp_path):
     ACTIVE.clear()
-    one = Limits(max_concurrent_runs=1)
+    one = train_limits(max_concurrent_runs=1)
     slow = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
     broken = LiveRun.create(tiny_text, "t", MODEL, DATA, slow, root=tmp_path)
     broken.info["model"] = dict(broken.info["model"], n_hidden=0)  # building its model fails
@@ -205,7 +220,7 @@ SLOW = TrainConfig(max_steps=10_000, eval_every=10**4, checkpoint_every=10**4)
 def test_a_paused_run_gives_back_its_slot_and_resume_takes_one(tiny_text, tmp_path):
     # issue 15: a paused run held its training slot forever; pausing two runs blocked the server
     ACTIVE.clear()
-    one = Limits(max_concurrent_runs=1)
+    one = train_limits(max_concurrent_runs=1)
     a = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
     b = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
     try:
@@ -240,7 +255,7 @@ def test_a_paused_run_gives_back_its_slot_and_resume_takes_one(tiny_text, tmp_pa
 
 def test_limits_are_per_visitor(tiny_text, tmp_path):
     ACTIVE.clear()
-    limits = Limits(max_concurrent_runs=3, max_runs_per_visitor=1)
+    limits = train_limits(max_concurrent_runs=3, max_runs_per_visitor=1)
     a, b, c = (LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path) for _ in range(3))
     try:
         a.start(limits=limits, visitor="v1")
@@ -260,12 +275,13 @@ def test_limits_are_per_visitor(tiny_text, tmp_path):
 
 def test_a_run_no_page_looks_at_is_paused_and_unloaded(tiny_text, tmp_path):
     ACTIVE.clear()
-    idle = Limits(idle_s=0.5)
+    idle = train_limits(idle_s=0.5)
     run = LiveRun.create(tiny_text, "t", MODEL, DATA, SLOW, root=tmp_path)
     try:
         run.start(limits=idle)
+        assert wait_for(lambda: run.step >= 2)  # training, in its own process
         time.sleep(1.0)
-        assert run.is_alive  # never watched (a script's own run): no idle clock
+        assert run.is_alive and run.status == "running"  # never watched (a script's own run): no idle clock
         end = time.time() + 1.5
         while time.time() < end:  # a page refreshing every 0.1 s keeps it training
             run.touch()

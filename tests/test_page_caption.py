@@ -81,11 +81,12 @@ def shipped(isolated: Path) -> Captioner:
     return model
 
 
-def _page(lang: str = "en", session_models: list | None = None) -> AppTest:
+def _page(lang: str = "en", session_models: list | None = None, **query: str) -> AppTest:
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.session_state["lang"] = lang
     if session_models is not None:
         at.session_state["session_models"] = session_models
+    at.query_params.update(query)
     return at.run()
 
 
@@ -430,3 +431,31 @@ def test_a_large_photo_is_decoded_small_and_its_real_size_is_shown(shipped: Capt
     assert not at.error and _caption_text(at) == shipped.caption(photo, beam_width=3)[0].text
     info = i18n.t(P + "picture_info", lang="en", name="photo.jpg", width=1920, height=1280, format="JPEG")
     assert info in [c.value for c in at.caption]
+
+
+# ------------------------------------------------------------------------------------------- URL
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_link_opens_the_page_on_its_example_picture(shipped: Captioner, monkeypatch: pytest.MonkeyPatch,
+                                                      lang: str) -> None:
+    monkeypatch.setattr(i18n, "_fallback_lang", lang)  # AppTest formats option labels outside the script run
+    at = _page(lang, example="cat", beam_width="4", n_best="2")
+    _ok(at)
+    assert at.button_group(key="caption.example").value == "cat"
+    assert at.slider(key="caption.beam_width").value == 4 and at.slider(key="caption.n_best").value == 2
+    want = shipped.caption(captioning.example_bytes("cat"), method="beam", beam_width=4, n_best=2)[0]
+    assert _caption_text(at) == want.text and len(at.table[0].value) == 2
+    at.button_group(key="caption.example").set_value("rocket").run()
+    assert at.query_params["example"] == "rocket"
+    at.query_params["example"] = "cat"  # Back: the previous address, and the picture with it
+    at.run()
+    _ok(at)
+    assert at.button_group(key="caption.example").value == "cat" and _caption_text(at) == want.text
+
+
+def test_hostile_link_values_are_clamped(shipped: Captioner) -> None:
+    at = _page(example="../../etc/passwd", method="sampling", beam_width="-1", n_best="1e3")
+    _ok(at)
+    assert at.button_group(key="caption.example").value == "astronaut"
+    assert at.button_group(key="caption.method").value == "beam"
+    assert at.slider(key="caption.beam_width").value == 1 and not any(s.key == "caption.n_best" for s in at.slider)
+    assert at.query_params["beam_width"] == "1" and "example" not in at.query_params

@@ -42,11 +42,12 @@ def checkpoint(tmp_path: Path, tiny_text: str) -> Path:
                            meta={"provenance": {"corpus": "tiny"}, "step": 0, "best_val_loss": 3.0})
 
 
-def _page(checkpoint: Path | None = None, lang: str = "en") -> AppTest:
+def _page(checkpoint: Path | None = None, lang: str = "en", **query: str) -> AppTest:
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.session_state["lang"] = lang
     if checkpoint is not None:
         at.session_state["session_models"] = [{"id": "tiny-run", "path": str(checkpoint)}]
+    at.query_params.update(query)
     return at.run()
 
 
@@ -368,3 +369,63 @@ def test_model_caption_states_the_vocabulary_once_and_separates_thousands(tmp_pa
 def test_long_output_counts_its_characters_with_a_separator(checkpoint: Path) -> None:
     at = _generate(_page(checkpoint), "greedy", prime="", length=1500)
     assert any("1,500" in c.value for c in at.caption) and not any("1500 " in c.value for c in at.caption)
+
+
+# ------------------------------------------------------------------------------------------- URL
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_teachers_link_opens_the_page_as_set(checkpoint: Path, lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(i18n, "_fallback_lang", lang)  # AppTest formats option labels outside the script run
+    at = _page(checkpoint, lang, prime="ANNA:", method="top_p", temperature="0.6", seed="7", top_p="0.5", length="40")
+    _ok(at)
+    assert at.text_area(key="generate.prime").value == "ANNA:"
+    assert at.button_group(key="generate.method").value == "top_p"
+    assert at.slider(key="generate.temperature").value == 0.6 and at.slider(key="generate.top_p").value == 0.5
+    assert at.number_input(key="generate.seed").value == 7 and at.number_input(key="generate.length").value == 40
+    at.button(key="generate.go").click().run()
+    _ok(at)
+    gen = _result(at)
+    from engine.train.checkpoint import load_model
+
+    with_link = engine.lm.generate.generate_text(load_model(checkpoint), prime="ANNA:", length=40, method="sample",
+                                                 temperature=0.6, top_p=0.5, seed=7)
+    assert gen.text == with_link.text  # the same text the teacher saw
+    assert at.query_params["seed"] == "7" and at.query_params["method"] == "top_p"
+
+
+def test_hostile_url_values_are_clamped_or_ignored(checkpoint: Path) -> None:
+    at = _page(checkpoint, method="rm -rf", temperature="1e9", seed="-5", length="nan", top_k="999",
+               beam_width="0", n_best="400", prime="x" * 30_000)
+    _ok(at)
+    assert at.button_group(key="generate.method").value == "sample"
+    assert at.slider(key="generate.temperature").value == 2.0
+    assert at.number_input(key="generate.seed").value == 0 and at.number_input(key="generate.length").value == 300
+    assert len(at.text_area(key="generate.prime").value) == engine.lm.generate.MAX_PRIME_CHARS
+    at.button_group(key="generate.method").set_value("top_k").run()
+    _ok(at)
+    vocab = at.session_state["generate.top_k"]
+    assert at.slider(key="generate.top_k").value == vocab == at.slider(key="generate.top_k").max  # cut to the model's
+    at.button_group(key="generate.method").set_value("beam").run()
+    _ok(at)
+    assert at.slider(key="generate.beam_width").value == 1 and not any(s.key == "generate.n_best" for s in at.slider)
+
+
+def test_settings_go_into_the_url_and_back_restores_them(checkpoint: Path) -> None:
+    at = _page(checkpoint)
+    assert not {k for k in at.query_params if k != "lang"}  # the default page: a clean address
+    at.button_group(key="generate.method").set_value("greedy").run()
+    at.number_input(key="generate.seed").set_value(3).run()
+    assert at.query_params["method"] == "greedy" and at.query_params["seed"] == "3"
+    del at.query_params["seed"]  # Back
+    at.run()
+    _ok(at)
+    assert at.number_input(key="generate.seed").value == 0 and at.button_group(key="generate.method").value == "greedy"
+
+
+def test_streamed_text_comes_in_a_few_pieces() -> None:
+    import doctest
+
+    from dashboard.components import text_stream
+
+    assert doctest.testmod(text_stream).failed == 0
+    pieces = list(text_stream.timed_chunks("", iter("x" * 300), every_s=60.0))
+    assert pieces == ["", "x" * 300]  # made within the interval: one message, not one per character

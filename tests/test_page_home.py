@@ -75,3 +75,21 @@ def test_the_sidebar_starts_closed_on_a_phone(monkeypatch: pytest.MonkeyPatch) -
     at = _home()
     assert not at.exception
     assert seen and seen[-1]["initial_sidebar_state"] == "auto"
+
+
+def test_home_renders_without_importing_torch_or_the_engine() -> None:
+    """Cold start (issue 16): Home must not wait for torch (seconds to import on a busy CPU) or any model; pages
+    import what they need when they are opened. Run in a fresh interpreter: this test process has torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+              "at = AppTest.from_file('streamlit_app.py', default_timeout=60).run()\n"
+              "assert not at.exception, [e.value for e in at.exception]\n"
+              "assert at.title, 'Home rendered no title'\n"
+              "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'engine'))))\n")
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

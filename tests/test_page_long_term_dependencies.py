@@ -128,7 +128,9 @@ def test_sgd_without_clipping_shows_the_explosion_in_the_ui() -> None:
 def test_bad_url_values_are_ignored_and_limits_answer_in_the_ui(monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(T="100000", rho="oops", task="copy")
     _ok(at)
-    assert at.select_slider(key="lt.T").value == 50 and at.select_slider(key="lt.rho").value == 0.0
+    # a length past the longest offered is clamped to it; a value that is no number is ignored
+    assert at.select_slider(key="lt.T").value == 200 and at.select_slider(key="lt.rho").value == 0.0
+    assert at.segmented_control(key="lt.task").value == "adding" and at.query_params["T"] == "200"  # no task "copy"
     taken = [sweep.LIVE_SLOTS.acquire(blocking=False) for _ in range(sweep.LIVE_LIMITS.max_concurrent)]
     try:
         assert all(taken)

@@ -360,3 +360,44 @@ def test_on_the_default_passage_the_lstm_wins_where_the_explanation_says(isolate
             assert ls < ng, (role, ng, ls)
     assert seen == set(EXPLAINED_ROLES)
     assert not [i for i in at.info if "HAMLET" in i.value]  # every speaker of the default was seen in training
+
+
+# ------------------------------------------------------------------------------------------- URL
+def _opened_with(lang: str = "en", **query: str) -> AppTest:
+    """The page opened from a link with settings (the app's navigation serves it with the query)."""
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.query_params.update(query, **({"lang": lang} if lang != "en" else {}))
+    at.run()
+    at.switch_page(str(PAGE.path)).run()
+    _ok(at)
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_link_opens_the_page_with_its_passage_order_and_smoothing(isolated: Path, lang: str) -> None:
+    _tiny_corpus(isolated)
+    i18n.set_lang(lang)  # AppTest formats widget values outside the script run with the module fallback
+    try:
+        at = _opened_with(lang, passage="3", order="4", smoothing="witten_bell", temperature="1.2")
+        assert at.slider(key="ngram_vs_rnn.passage").value == 3 and at.slider(key="ngram_vs_rnn.order").value == 4
+        assert at.selectbox(key="ngram_vs_rnn.smoothing").value == "witten_bell"
+        assert at.slider(key="ngram_vs_rnn.temperature").value == 1.2
+        assert _charts(at)  # the comparison of that passage is drawn
+        at.slider(key="ngram_vs_rnn.order").set_value(6).run()
+        _ok(at)
+        assert at.query_params["order"] == "6" and at.query_params["passage"] == "3"
+    finally:
+        i18n.set_lang("en")
+
+
+def test_hostile_link_values_are_clamped(isolated: Path) -> None:
+    _tiny_corpus(isolated)
+    at = _opened_with(passage="999", order="-4", smoothing="<img src=x>", source="own", own_text="x" * 10_000)
+    assert at.segmented_control(key="ngram_vs_rnn.source").value == "own"
+    assert len(at.text_area(key="ngram_vs_rnn.own_text").value) == 3000  # compare.MAX_CHARS
+    assert at.slider(key="ngram_vs_rnn.order").value == 1
+    assert at.selectbox(key="ngram_vs_rnn.smoothing").value == "modified_kneser_ney"
+    at.segmented_control(key="ngram_vs_rnn.source").set_value("passage").run()
+    _ok(at)
+    slider = at.slider(key="ngram_vs_rnn.passage")
+    assert slider.value == slider.max  # the last passage this corpus has

@@ -4,9 +4,6 @@ truncation window, the architectures, bad input, settings read from and written 
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,9 +12,8 @@ from dashboard import i18n
 from engine.lab.architectures import run_architecture
 from engine.lab.bptt import autograd_gradients, bptt_steps
 from engine.lab.step import PARAM_NAMES, RNNParams, forward_steps, word_sequence
+from tests.page_helpers import assert_no_exception, open_from_url, open_page
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "streamlit_app.py"
 SPEC = next(spec for spec in registry.PAGES if spec.slug == "rnn_step_by_step")
 P = "page.rnn_step_by_step."
 K = "rnn_step."
@@ -30,32 +26,16 @@ def _english_after() -> None:
 
 
 def _page(lang: str = "en") -> AppTest:
-    # AppTest turns a segmented control's value into its label with the page's format_func, called outside
-    # the script run, where t() reads the module's fallback language: set it to the page's language.
-    i18n.set_lang(lang)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    if lang != "en":
-        at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(str(SPEC.path)).run()
-    _ok(at)
-    return at
+    return open_page(SPEC.slug, lang)
 
 
 def _opened_from_url(monkeypatch: pytest.MonkeyPatch, **query: str) -> AppTest:
     """Open the page as a shared link does: the page served at the URL, with the settings as query parameters."""
-    pages = [dataclasses.replace(s, default=s.slug == SPEC.slug) for s in registry.PAGES]
-    monkeypatch.setattr(registry, "PAGES", pages)
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    _ok(at)
-    return at
+    return open_from_url(monkeypatch, SPEC.slug, **query)
 
 
 def _ok(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
+    assert_no_exception(at)
 
 
 def _tr(key: str, lang: str, **fmt) -> str:

@@ -100,11 +100,12 @@ def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     resources.get_pretrained.clear()
 
 
-def _page(lang: str = "en", session_models: list | None = None) -> AppTest:
+def _page(lang: str = "en", session_models: list | None = None, **query: str) -> AppTest:
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.session_state["lang"] = lang
     if session_models:
         at.session_state["session_models"] = session_models
+    at.query_params.update(query)
     return at.run()
 
 
@@ -454,3 +455,33 @@ def test_model_caption_separates_thousands_and_korean_says_naeteu(shipped, model
         _ok(at)
         info = next(c.value for c in at.caption if "11,500" in c.value)
         assert "11500" not in info and ("nats" in info) == (lang == "en")
+
+
+# ---------------------------------------------------------------------------------------------- URL
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_link_opens_the_page_with_its_sentence_and_beam(shipped, models, monkeypatch, lang: str) -> None:
+    monkeypatch.setattr(i18n, "_fallback_lang", lang)  # AppTest formats option labels outside the script run
+    shipped(models["att"], models["fixed"])
+    at = _page(lang, text="We eat the bread.", beam_width="3", n_best="2")
+    _ok(at)
+    assert at.text_area(key="translate.text").value == "We eat the bread."
+    assert at.button_group(key="translate.method").value == "beam"
+    assert at.slider(key="translate.beam_width").value == 3 and at.slider(key="translate.n_best").value == 2
+    at.button(key="translate.go").click().run()
+    _ok(at)
+    (main,) = at.session_state["translate.result"]["main"]["results"]
+    assert len(main.n_best) == 2
+    at.button_group(key="translate.method").set_value("greedy").run()
+    assert at.query_params["method"] == "greedy" and at.query_params["text"] == "We eat the bread."
+
+
+def test_hostile_link_values_are_clamped(shipped, models) -> None:
+    shipped(models["att"], models["fixed"])
+    at = _page(text="a" * 20_000, method="DROP TABLE", beam_width="1e400", n_best="-3")
+    _ok(at)
+    assert len(at.text_area(key="translate.text").value) == tx.MAX_TEXT_CHARS
+    assert at.button_group(key="translate.method").value == "beam"
+    assert at.slider(key="translate.beam_width").value == 5  # 1e400 is no finite number: the default
+    assert at.slider(key="translate.n_best").value == 1
+    at = _page(beam_width="99", n_best="99")
+    assert at.slider(key="translate.beam_width").value == 10 and at.slider(key="translate.n_best").value == 10

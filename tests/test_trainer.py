@@ -325,3 +325,50 @@ def test_a_validation_loss_far_above_the_first_loss_is_never_saved_as_best():
     (diverged,) = [e for e in events if e.kind == "diverged"]
     assert "at step 4: validation loss 100 is more than 3.0x the first step's loss 1.000" in diverged.data["message"]
     assert "best" not in saved and trainer.best_step == -1 and trainer.step == 4
+
+
+@pytest.mark.hardening
+@pytest.mark.parametrize("config", [{"n_hidden": 8000}, {"n_layer": 200, "n_hidden": 2000}, {"vocab_size": 10**9}],
+                         ids=["wide", "deep-and-wide", "huge-vocab"])
+def test_a_hostile_last_checkpoint_is_refused_before_the_resumed_model_is_built(tiny_text, tmp_path, monkeypatch,
+                                                                                 config):
+    """issue 15: RunOptions.resumed and Trainer.load read a run folder's last/ without the safetensors-header check
+    load_model does: a config.json asking for n_hidden=8000 next to small weights made the recipe build (and
+    allocate) that model before anything failed. Now both go through the same check, on the meta device."""
+    import engine.train.checkpoint as ck
+    from engine.train.checkpoint import CheckpointError
+    from engine.train.run_options import RunOptions
+
+    run_dir = tmp_path / "run"
+    assert charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=2), run_dir=run_dir).fit() == "done"
+    good = run_dir / "last" / "config.json"
+    cfg_json = json.loads(good.read_text())
+    cfg_json["config"].update(config)
+    good.write_text(json.dumps(cfg_json))
+    built_on = []
+    real_build = ck.build_model
+
+    def spy(*args, **kwargs):
+        built_on.append(torch.empty(0).device.type)  # where the model's tensors would go
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(ck, "build_model", spy)
+    with pytest.raises(CheckpointError, match="do not match the config|more tensors than the weights file|vocab"):
+        RunOptions(run_dir=run_dir).resumed(CharLMConfig)
+    with pytest.raises(CheckpointError):  # the recipe asks resumed() first: no model of that size is ever built
+        charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4), run_dir=run_dir)
+    fresh = charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=4), run=RunOptions(run_dir=None))
+    with pytest.raises(CheckpointError):
+        fresh.load(run_dir / "last")
+    assert built_on and set(built_on) == {"meta"}
+
+
+def test_trainer_load_of_another_architecture_is_a_checkpoint_error(tiny_text, tmp_path):
+    """A genuine checkpoint of another model (its config matches its weights) loaded into this trainer's model: a
+    CheckpointError naming the folder, not a RuntimeError from load_state_dict."""
+    from engine.train.checkpoint import CheckpointError
+
+    assert charlm_trainer(tiny_text, SMALL, DATA, cfg(max_steps=2), run_dir=tmp_path / "a").fit() == "done"
+    other = charlm_trainer(tiny_text, replace(SMALL, n_hidden=12), DATA, cfg(max_steps=2))
+    with pytest.raises(CheckpointError, match="do not fit the model being trained"):
+        other.load(tmp_path / "a" / "last")

@@ -18,15 +18,60 @@ gradients (saliency, gradient-flow plots) still work; a page that wants to fine-
 
 ``engine`` is imported lazily inside the functions: importing this module stays cheap, and pages
 that do not touch models do not pay for importing torch.
+
+**One torch thread per inference** (:func:`limit_server_threads`, applied when this module is first
+imported, and again before a model is loaded). Each visitor's script runs in a thread of its own, so on the
+2-CPU host two visitors already use both cores; giving each of their operations more threads (torch's
+default: one per core) oversubscribes the CPUs, and OpenMP threads spinning while they wait for a core make
+everyone slower, far beyond the gain of splitting one small matrix product (a single sentence, a 512-wide
+LSTM). ``python benchmarks/bench_inference_threads.py`` measured it on this host while two runs trained
+(see docs/reliability.md). ``OMP_NUM_THREADS``, when set, is respected. The training runs have their own
+budget (``engine.train.live.Limits.train_threads``, in processes of their own).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import streamlit as st
 
-__all__ = ["available_pretrained", "get_pretrained"]
+__all__ = ["available_pretrained", "get_pretrained", "limit_server_threads"]
+
+
+def limit_server_threads() -> int:
+    """Give torch's inference in this process ``$OMP_NUM_THREADS`` threads (1 when unset); returns that number.
+
+    Before torch is imported it sets ``OMP_NUM_THREADS``, after it calls ``torch.set_num_threads``. On Linux it
+    also caps glibc's malloc at 2 arenas: each script thread would otherwise get an arena of its own (up to 8
+    per core), each keeping the memory its inference freed.
+    """
+    n = max(1, int(os.environ.get("OMP_NUM_THREADS") or 1))
+    os.environ.setdefault("OMP_NUM_THREADS", str(n))
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    _malloc(-8, 2)  # mallopt(M_ARENA_MAX, 2)
+    return n
+
+
+def _malloc(option: int | None = None, value: int = 0) -> None:
+    """glibc's ``mallopt(option, value)``, or ``malloc_trim(0)`` (give freed heap back to the system) when
+    ``option`` is None; nothing where there is no glibc."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        if option is None:
+            libc.malloc_trim(0)
+        else:
+            libc.mallopt(option, value)
+    except (OSError, AttributeError):
+        pass
+
+
+limit_server_threads()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -43,9 +88,11 @@ def get_pretrained(name: str) -> Any:
     # the shipped models, so a name that came from a widget or URL cannot point elsewhere.
     if name not in engine.list_pretrained():
         raise ValueError(f"unknown pretrained model {name!r}; available: {engine.list_pretrained()}")
+    limit_server_threads()
     model = engine.load_pretrained(name)
     model.eval()
     model.requires_grad_(False)
+    _malloc()  # the file's fp16 copy and the loading's fp32 copy are freed: give that memory back
     return model
 
 

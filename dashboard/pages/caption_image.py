@@ -7,7 +7,8 @@ the app (``dashboard/assets/examples``, public domain / CC0), an upload, or a ca
 starts only when its toggle is on, so the browser does not ask for it on page load). Every picture goes
 through :func:`engine.captioning.images.load_image`; what it refuses becomes a translated error. Captions are
 cached per (model, picture, decoding settings), so choosing words never captions again. Overlays
-come from :mod:`dashboard.components.captioning`; this script only wires widgets.
+come from :mod:`dashboard.components.captioning`; this script only wires widgets. The example picture and the
+decoding settings live in the URL (:data:`URL`), so a teacher's link opens the page on the same picture.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dashboard.components.model_picker import (
     pick_model,
     source_labels,
 )
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
 from engine.train.checkpoint import CheckpointError
@@ -41,6 +43,11 @@ SOURCES = ("example", "upload", "camera")
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp"]
 METHODS = ("beam", "greedy")
 MAX_BEAM = 10
+#: The page's settings in the URL (?example=dog&method=greedy); widget keys K + name.
+URL = UrlState(K, {
+    "example": Setting(next(iter(captioning.EXAMPLES)), tuple(captioning.EXAMPLES)), "method": Setting("beam", METHODS),
+    "beam_width": Setting(3, (1, MAX_BEAM)), "n_best": Setting(3, (1, MAX_BEAM)),
+})
 # One upload limit: the server refuses a larger upload (server.maxUploadSize, .streamlit/config.toml), so the
 # uploader checks it in the browser (with a message, before sending), its help and the errors state it.
 UPLOAD_MB = min(int(st.get_option("server.maxUploadSize")), MAX_IMAGE_BYTES // 2**20)
@@ -105,7 +112,7 @@ def _picture() -> tuple[bytes, str, str | None] | None:
                                   format_func=lambda s: _t(f"source.{s}")) or "example"
     if source == "example":
         names = list(captioning.EXAMPLES)
-        name = st.segmented_control(_t("example"), names, default=names[0], required=True, key=K + "example",
+        name = st.segmented_control(_t("example"), names, required=True, key=URL.key("example"),
                                     format_func=lambda n: _t(f"example.{n}")) or names[0]
         return captioning.example_bytes(name), _t(f"example.{name}"), name
     if source == "upload":
@@ -139,16 +146,15 @@ def _caption(model_key: str, digest: str, method: str, beam_width: int, n_best: 
 
 
 def _settings() -> tuple[str, int, int]:
-    method = st.segmented_control(_t("method"), METHODS, default="beam", required=True, key=K + "method",
+    method = st.segmented_control(_t("method"), METHODS, required=True, key=URL.key("method"),
                                   format_func=lambda m: _t(f"method.{m}")) or "beam"
     c2, c3 = st.columns(2)
     width = n_best = 1
     if method == "beam":
-        width = c2.slider(_t("beam_width"), 1, MAX_BEAM, 3, key=K + "beam_width", help=_t("beam_width_help"))
+        width = c2.slider(_t("beam_width"), 1, MAX_BEAM, key=URL.key("beam_width"), help=_t("beam_width_help"))
         if width > 1:
-            if st.session_state.get(K + "n_best", 0) > width:
-                st.session_state[K + "n_best"] = width
-            n_best = c3.slider(_t("n_best"), 1, width, min(3, width), key=K + "n_best")
+            URL.clamp("n_best", 1, width)
+            n_best = c3.slider(_t("n_best"), 1, width, key=URL.key("n_best"))
     st.caption(_t(f"method_help.{method}"))
     return method, width, n_best
 
@@ -215,7 +221,7 @@ def _show_attention(result: Any, picture: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------- page
-def render() -> None:
+def _render() -> None:
     st.title(f"🖼️ {_t('title')}")
     st.caption(_t("teaches"))
     options = model_options(KIND, first=(DEFAULT_MODEL,))
@@ -266,4 +272,4 @@ def render() -> None:
     _show_attention(result, picture)
 
 
-render()
+URL.page(_render)

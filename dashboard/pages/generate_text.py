@@ -2,9 +2,11 @@
 
 Models: the shipped pretrained char-LM (when there is one), the models trained in this browser
 session (the Train page's "use on the Generate page"), and any saved run with a ``best/``
-checkpoint under the runs root. Greedy and sampling stream their text as it is produced; beam
-search shows its n-best list. The last generation stays in session state, so exploring the
-next-character view never generates again.
+checkpoint under the runs root. Greedy and sampling stream their text in a few pieces, one every
+:data:`CHUNK_S` seconds (:mod:`dashboard.components.text_stream`); beam search shows its n-best list. The
+last generation stays in session state, so exploring the next-character view never generates again.
+The settings (prime, length, seed, method, temperature, top-k, top-p, beam) live in the URL
+(:data:`URL`), so a teacher's link opens the page as they set it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dashboard.components import charts
 from dashboard.components.candidates import n_best_table
 from dashboard.components.labels import corpus_label, count, vocab_label
 from dashboard.components.model_picker import load_option, model_options, pick_model, source_labels
+from dashboard.components.text_stream import timed_chunks
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.lm.generate import MAX_PRIME_CHARS, CharGeneration, generate_text, generation_from_steps, stream_text
 from engine.metrics import VocabSize, nats_to_bits
@@ -31,6 +35,15 @@ MAX_LENGTH = 2000
 RECORD_TOP = 10
 METHODS = ("greedy", "sample", "top_k", "top_p", "beam")
 _FENCE = "``````"  # streamed text is shown in a code block; a char model will not write six backticks
+CHUNK_S = 0.15  # seconds between two pieces of streamed text (each piece is one message to the browser)
+MAX_TOP_K = 50
+#: The page's settings in the URL (?prime=ROMEO:&method=top_p&temperature=0.6&seed=7); widget keys "generate.<name>".
+URL = UrlState("generate.", {
+    "prime": Setting("", max_len=MAX_PRIME_CHARS), "length": Setting(300, (1, MAX_LENGTH)),
+    "seed": Setting(0, (0, 2**31 - 1)), "method": Setting("sample", METHODS), "temperature": Setting(0.8, (0.1, 2.0)),
+    "top_k": Setting(5, (1, MAX_TOP_K)), "top_p": Setting(0.9, (0.05, 1.0)), "beam_width": Setting(5, (1, 16)),
+    "n_best": Setting(3, (1, 16)),
+})
 
 
 def _t(key: str, **fmt: object) -> str:
@@ -55,32 +68,36 @@ def _model_caption(model) -> str:
 # -------------------------------------------------------------------------------------- settings
 def _settings(vocab_size: int) -> dict:
     c1, c2, c3 = st.columns([3, 1, 1])
-    prime = c1.text_area(_t("prime"), key="generate.prime", height=80, placeholder=_t("prime_placeholder"),
+    prime = c1.text_area(_t("prime"), key=URL.key("prime"), height=80, placeholder=_t("prime_placeholder"),
                          help=_t("prime_help"), max_chars=MAX_PRIME_CHARS)  # longer is cut (the engine refuses it)
     if len(prime) >= MAX_PRIME_CHARS:
         c1.warning(_t("prime_at_cap", max=f"{MAX_PRIME_CHARS:,}"), icon=":material/content_cut:")
-    length = c2.number_input(_t("length"), 1, MAX_LENGTH, 300, 50, key="generate.length",
+    length = c2.number_input(_t("length"), 1, MAX_LENGTH, step=50, key=URL.key("length"),
                              help=_t("length_help", max=count(MAX_LENGTH)))
-    seed = c3.number_input(_t("seed"), 0, 2**31 - 1, 0, 1, key="generate.seed", help=_t("seed_help"))
-    method = st.segmented_control(_t("method"), METHODS, default="sample", format_func=lambda m: _t(f"method.{m}"),
-                                  key="generate.method", required=True)
+    seed = c3.number_input(_t("seed"), 0, 2**31 - 1, step=1, key=URL.key("seed"), help=_t("seed_help"))
+    method = st.segmented_control(_t("method"), METHODS, format_func=lambda m: _t(f"method.{m}"),
+                                  key=URL.key("method"), required=True)
     method = method or "sample"
     st.caption(_t(f"method_help.{method}"))
     settings = {"prime": prime, "length": int(length), "seed": int(seed), "method": method}
     c1, c2, c3 = st.columns(3)
     if method in ("sample", "top_k", "top_p"):
-        settings["temperature"] = c1.slider(_t("temperature"), 0.1, 2.0, 0.8, 0.05, key="generate.temperature",
+        settings["temperature"] = c1.slider(_t("temperature"), 0.1, 2.0, step=0.05, key=URL.key("temperature"),
                                             help=_t("temperature_help"))
     if method == "top_k":
-        settings["top_k"] = c2.slider(_t("top_k"), 1, max(2, min(vocab_size - 1, 50)), min(5, vocab_size - 1),
-                                      key="generate.top_k", help=_t("top_k_help"))
+        high = max(2, min(vocab_size - 1, MAX_TOP_K))
+        URL.clamp("top_k", 1, high)
+        settings["top_k"] = c2.slider(_t("top_k"), 1, high, key=URL.key("top_k"), help=_t("top_k_help"))
     if method == "top_p":
-        settings["top_p"] = c2.slider(_t("top_p"), 0.05, 1.0, 0.9, 0.05, key="generate.top_p",
-                                      help=_t("top_p_help"))
+        settings["top_p"] = c2.slider(_t("top_p"), 0.05, 1.0, step=0.05, key=URL.key("top_p"), help=_t("top_p_help"))
     if method == "beam":
-        width = c1.slider(_t("beam_width"), 1, 16, 5, key="generate.beam_width", help=_t("beam_width_help"))
+        width = c1.slider(_t("beam_width"), 1, 16, key=URL.key("beam_width"), help=_t("beam_width_help"))
         settings["beam_width"] = width
-        settings["n_best"] = c2.slider(_t("n_best"), 1, width, min(3, width), key="generate.n_best")
+        if width > 1:
+            URL.clamp("n_best", 1, width)
+            settings["n_best"] = c2.slider(_t("n_best"), 1, width, key=URL.key("n_best"))
+        else:
+            settings["n_best"] = 1
     return settings
 
 
@@ -91,19 +108,6 @@ def _engine_args(s: dict) -> dict:
                 top_k=s.get("top_k"), top_p=s.get("top_p"), beam_width=s.get("beam_width", 5), seed=s["seed"])
 
 
-def _chunks(prime: str, chars, per_chunk: int):
-    """What st.write_stream shows: a code block (whitespace kept) with the prime, then the new text."""
-    yield f"{_FENCE}text\n{prime}"
-    buf = []
-    for ch in chars:
-        buf.append(ch)
-        if len(buf) >= per_chunk:
-            yield "".join(buf)
-            buf.clear()
-    if buf:
-        yield "".join(buf)
-
-
 def _generate(model, settings: dict, label: str, out) -> CharGeneration | None:
     args = _engine_args(settings)
     try:
@@ -112,10 +116,9 @@ def _generate(model, settings: dict, label: str, out) -> CharGeneration | None:
                 gen = generate_text(model, **args, record_top=RECORD_TOP, n_best=settings["n_best"])
         else:
             steps: list = []
-            per_chunk = max(1, args["length"] // 250)
             with out:
-                st.write_stream(_chunks(args["prime"], stream_text(model, **args, record_top=RECORD_TOP,
-                                                                   record=steps), per_chunk))
+                st.write_stream(timed_chunks(f"{_FENCE}text\n{args['prime']}", stream_text(
+                    model, **args, record_top=RECORD_TOP, record=steps), every_s=CHUNK_S))
             gen = generation_from_steps(model, args["prime"], steps)
     except ValueError as exc:  # invalid decoding settings: say so, never crash
         st.error(_t("failed", message=str(exc)))
@@ -180,7 +183,7 @@ def _next_char_view(gen: CharGeneration, settings: dict) -> None:
 
 
 # ------------------------------------------------------------------------------------------- page
-def render() -> None:
+def _render() -> None:
     st.title(f"✍️ {_t('title')}")
     st.caption(_t("teaches"))
     options = model_options("charlm")  # not the shipped translators, captioner, n-grams
@@ -209,4 +212,4 @@ def render() -> None:
     _next_char_view(result["gen"], result.get("settings", {}))
 
 
-render()
+URL.page(_render)

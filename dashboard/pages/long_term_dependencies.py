@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from dashboard.components import charts_long_term as charts
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.lab.gradients import decay_bound, gradient_report
 from engine.lab.long_term import CELLS, LongTermConfig, build_model
@@ -43,17 +44,14 @@ STEP_OPTIONS = (100, 200, 300, 500, 800, 1000, 1500)
 SEED = 0
 RACE_KEY = "lt.race"  # {"race": SideBySide, "key": settings key, "report": dict | None, "stopped": str}
 RUNNING_KEY = "lt.running"
-# widget key -> (URL parameter, allowed values, default)
-_SETTINGS = {
-    "lt.task": ("task", TASKS, "adding"),
-    "lt.T": ("T", LENGTH_OPTIONS, 50),
-    "lt.rho": ("rho", RHO_OPTIONS, 0.0),
-    "lt.act": ("act", ("tanh", "relu"), "tanh"),
-    "lt.tbptt": ("tbptt", TBPTT_OPTIONS, 0),
-    "lt.opt": ("opt", ("adam", "sgd"), "adam"),
-    "lt.clip": ("clip", (True, False), True),
-    "lt.steps": ("steps", STEP_OPTIONS, 500),
-}
+#: The page's settings in the URL (?T=100&rho=1.5&act=relu); widget keys "lt.<name>". A number between the
+#: offered ones becomes the nearest of them.
+URL = UrlState("lt.", {
+    "task": Setting("adding", TASKS), "T": Setting(50, choices=LENGTH_OPTIONS),
+    "rho": Setting(0.0, choices=RHO_OPTIONS), "act": Setting("tanh", ("tanh", "relu")),
+    "tbptt": Setting(0, choices=TBPTT_OPTIONS), "opt": Setting("adam", ("adam", "sgd")), "clip": Setting(True),
+    "steps": Setting(500, choices=STEP_OPTIONS),
+})
 
 
 def _t(key: str, **fmt: object) -> str:
@@ -65,38 +63,6 @@ def _cell(cell: str) -> str:
 
 
 # -------------------------------------------------------------------------------------------- settings
-def _parse(raw: str, allowed: tuple):
-    """The allowed value a URL parameter names ("2" names 2.0, "false" names False), or None."""
-    for value in allowed:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            try:
-                if float(raw) == value:
-                    return value
-            except ValueError:
-                continue
-        elif str(value).lower() == raw.lower():
-            return value
-    return None
-
-
-def _settings_from_url() -> None:
-    """Once per session: the URL's settings (a shared link) become the widgets' starting values."""
-    if st.session_state.get("lt.url_read"):
-        return
-    st.session_state["lt.url_read"] = True
-    for key, (param, allowed, default) in _SETTINGS.items():
-        raw = st.query_params.get(param)
-        value = _parse(raw, allowed) if raw is not None else None
-        st.session_state.setdefault(key, default if value is None else value)
-
-
-def _settings_to_url() -> None:
-    for key, (param, _allowed, _default) in _SETTINGS.items():
-        value = str(st.session_state[key]).lower()
-        if st.query_params.get(param) != value:
-            st.query_params[param] = value
-
-
 def _rho_label(rho: float) -> str:
     return _t("rho_default") if rho == 0 else f"{rho:g}"
 
@@ -331,8 +297,7 @@ def _sweep_section(live: dict | None) -> None:
 
 
 # ------------------------------------------------------------------------------------------------- page
-def render() -> None:
-    _settings_from_url()
+def _render() -> None:
     st.title(f"⏳ {_t('title')}")
     st.caption(_t("teaches"))
     st.markdown(_t("intro"))
@@ -358,7 +323,6 @@ def render() -> None:
     _connectivity_charts(report, task.seq_len)
     live = _race_section(task, model)
     _sweep_section(live)
-    _settings_to_url()
 
 
-render()
+URL.page(_render)

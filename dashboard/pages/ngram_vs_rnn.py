@@ -2,7 +2,8 @@
 
 The computations live in :mod:`engine.lm.compare` (surprisal, alignment, totals, validation bits/char)
 and :mod:`engine.ngram.pretrained` (the shipped counts and their validation sweep); the figures in
-:mod:`dashboard.components.charts_ngram`. This script only wires widgets, caches and layout.
+:mod:`dashboard.components.charts_ngram`. This script only wires widgets, caches and layout; its settings
+(text, passage, order, smoothing, the samples' temperature and prime) live in the URL (:data:`URL`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 from dashboard.components import charts_ngram as charts
 from dashboard.components.labels import corpus_label, count, vocab_label
 from dashboard.components.model_picker import ModelOption, load_option, model_options, option_version, pick_model
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.lm import compare
 from engine.lm.default_passage import DEFAULT_ORDER, DEFAULT_SMOOTHING, seen_by_ngram, speakers, unseen_speakers
@@ -26,6 +28,15 @@ from engine.ngram.pretrained import PRESETS, SHIPPED_DIR, load_metrics, load_shi
 CORPUS = "tinyshakespeare"
 K = "ngram_vs_rnn."  # widget key prefix
 ROLE_KEYS = compare.ROLES
+#: The page's settings in the URL (?passage=3&order=7&smoothing=witten_bell); widget keys K + name. Ranges that
+#: depend on the data found (the passages, the highest order) are applied once known (UrlState.clamp).
+URL = UrlState(K, {
+    "source": Setting("passage", ("passage", "own")), "own_text": Setting(compare.BUILTIN_PASSAGE,
+                                                                           max_len=compare.MAX_CHARS),
+    "passage": Setting(1, (1, 13)), "order": Setting(DEFAULT_ORDER, (1, MAX_ORDER)),
+    "smoothing": Setting(DEFAULT_SMOOTHING, tuple(PRESETS)), "temperature": Setting(0.8, (0.1, 1.5)),
+    "prime": Setting("", max_len=200),
+})
 
 
 def tr(key: str, **fmt: object) -> str:
@@ -195,17 +206,19 @@ def text_input(c: Any) -> str:
     """The text to compare: a validation passage (the measured default first), or the user's own."""
     options = ["passage", "own"]
     labels = {"passage": tr("source_passage") if c else tr("source_builtin"), "own": tr("source_own")}
-    source = st.segmented_control(tr("text_source"), options, format_func=labels.__getitem__, key=K + "source",
-                                  default="passage", required=True)
+    source = st.segmented_control(tr("text_source"), options, format_func=labels.__getitem__, key=URL.key("source"),
+                                  required=True)
     if source == "own":
-        return st.text_area(tr("text_area", max=f"{compare.MAX_CHARS:,}"), value=compare.BUILTIN_PASSAGE,
-                            height=180, key=K + "own_text")
+        return st.text_area(tr("text_area", max=f"{compare.MAX_CHARS:,}"), height=180, key=URL.key("own_text"))
     if c is None:
         return compare.BUILTIN_PASSAGE
     ps = passages(c[2])
     if not ps:  # a data directory whose Shakespeare copy is too short to leave a validation passage
         return compare.BUILTIN_PASSAGE
-    i = st.slider(tr("passage"), 1, len(ps), 1, key=K + "passage") if len(ps) > 1 else 1
+    i = 1
+    if len(ps) > 1:
+        URL.clamp("passage", 1, len(ps))
+        i = st.slider(tr("passage"), 1, len(ps), key=URL.key("passage"))
     if ps[i - 1] == compare.BUILTIN_PASSAGE:
         st.caption(tr("passage_default"))
     return ps[i - 1]
@@ -370,9 +383,9 @@ def samples_section(order: int, preset: str, ckey: str, model_key: str, charlm: 
     st.caption(tr("samples_caption"))
     a, b, cc = st.columns([2, 2, 1], vertical_alignment="bottom")
     with a:
-        temperature = st.slider(tr("temperature"), 0.1, 1.5, 0.8, 0.1, key=K + "temperature")
+        temperature = st.slider(tr("temperature"), 0.1, 1.5, step=0.1, key=URL.key("temperature"))
     with b:
-        prime = st.text_input(tr("prime"), value="", key=K + "prime", max_chars=200)
+        prime = st.text_input(tr("prime"), key=URL.key("prime"), max_chars=200)
     with cc:
         if st.button(tr("new_samples"), key=K + "new_samples", icon=":material/casino:"):
             st.session_state[K + "seed"] = st.session_state.get(K + "seed", 0) + 1
@@ -392,7 +405,7 @@ def samples_section(order: int, preset: str, ckey: str, model_key: str, charlm: 
 
 
 # ---------------------------------------------------------------------------------------------- page
-def render() -> None:
+def _render() -> None:
     st.title(f"🆚 {tr('title')}")
     c = corpus()
     base = shipped_base()
@@ -415,12 +428,10 @@ def render() -> None:
         st.error(tr("ngram_missing"), icon=":material/error:")
         return
     with top[1]:
-        order = st.slider(tr("order"), 1, max_order, min(DEFAULT_ORDER, max_order), key=K + "order",
-                          help=tr("order_help"))
+        URL.clamp("order", 1, max_order)
+        order = st.slider(tr("order"), 1, max_order, key=URL.key("order"), help=tr("order_help"))
     with top[2]:
-        presets = list(PRESETS)
-        preset = st.selectbox(tr("smoothing"), presets, index=presets.index(DEFAULT_SMOOTHING),
-                              format_func=preset_name, key=K + "smoothing")
+        preset = st.selectbox(tr("smoothing"), list(PRESETS), format_func=preset_name, key=URL.key("smoothing"))
     if max_order < MAX_ORDER:
         st.caption(tr("order_capped", max_order=max_order))
     if preset == "stupid_backoff":
@@ -486,4 +497,4 @@ def render() -> None:
     samples_section(order, preset, ckey, model_key, charlm)
 
 
-render()
+URL.page(_render)

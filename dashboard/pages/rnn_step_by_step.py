@@ -14,6 +14,7 @@ import streamlit as st
 import torch
 
 from dashboard.components import rnn_graph as rg
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from dashboard.pages import PAGES
 from engine.lab.architectures import ARCHITECTURES, ONE_TO_MANY_INPUTS, run_architecture
@@ -37,13 +38,14 @@ _P = "page.rnn_step_by_step."
 K = "rnn_step."  # session-state keys
 MODES = ("word", "numbers")
 MAX_SEED = 9999
-#: URL parameter -> (default, allowed values or (low, high)); the session key is K + name.
-SETTINGS: dict[str, tuple[object, object]] = {
-    "mode": ("word", MODES), "word": ("hello", None), "d": (3, (1, MAX_SIZE)), "p": (3, (1, MAX_SIZE)),
-    "q": (2, (1, MAX_SIZE)), "T": (4, (1, MAX_STEPS)), "seed": (0, (0, MAX_SEED)), "step": (0, (0, MAX_STEPS)),
-    "bptt": (0, (0, MAX_STEPS)), "k": (2, (1, MAX_STEPS)), "arch": ("many_to_many", ARCHITECTURES),
-    "inputs": ("zeros", ONE_TO_MANY_INPUTS),
-}
+#: The page's settings in the URL (?word=hi&step=2); the session key (widget key) of each is K + name.
+URL = UrlState(K, {
+    "mode": Setting("word", MODES), "word": Setting("hello", max_len=MAX_STEPS + 1),
+    "d": Setting(3, (1, MAX_SIZE)), "p": Setting(3, (1, MAX_SIZE)), "q": Setting(2, (1, MAX_SIZE)),
+    "T": Setting(4, (1, MAX_STEPS)), "seed": Setting(0, (0, MAX_SEED)), "step": Setting(0, (0, MAX_STEPS)),
+    "bptt": Setting(0, (0, MAX_STEPS)), "k": Setting(2, (1, MAX_STEPS)), "arch": Setting("many_to_many", ARCHITECTURES),
+    "inputs": Setting("zeros", ONE_TO_MANY_INPUTS),
+})
 #: Which registered pages use an architecture at full size (a slug containing one of these words).
 ARCH_PAGES = {"many_to_one": ("sentiment",), "one_to_many": ("generate_text", "caption_image"),
               "many_to_many": ("train_char_lstm", "spacing"), "seq2seq": ("translate",)}
@@ -54,38 +56,7 @@ def _t(key: str, **fmt: object) -> str:
     return t(_P + key, **fmt)
 
 
-# ------------------------------------------------------------------------------------------- URL
-def _parse(name: str, raw: str | None) -> object:
-    default, allowed = SETTINGS[name]
-    if raw is None:
-        return default
-    if isinstance(default, int):
-        try:
-            return min(max(int(raw), allowed[0]), allowed[1])
-        except ValueError:
-            return default
-    if allowed is None:  # free text (the word), capped
-        return str(raw)[: MAX_STEPS + 1]
-    return raw if raw in allowed else default
-
-
-def _settings_from_url() -> None:
-    """First run of a session (or a setting whose widget was not drawn): take the value from the URL."""
-    for name in SETTINGS:
-        if K + name not in st.session_state:
-            st.session_state[K + name] = _parse(name, st.query_params.get(name))
-
-
-def _settings_to_url() -> None:
-    for name, (default, _) in SETTINGS.items():
-        value = st.session_state.get(K + name)
-        if value is None or value == default:
-            if name in st.query_params:
-                del st.query_params[name]
-        elif st.query_params.get(name) != str(value):
-            st.query_params[name] = str(value)
-
-
+# ------------------------------------------------------------------------------------------- state
 def _get(name: str):
     return st.session_state[K + name]
 
@@ -428,7 +399,7 @@ def _shapes_tab(theta: RNNParams) -> None:
 def render() -> None:
     st.title(f"🔬 {_t('title')}")
     st.caption(_t("teaches"))
-    _settings_from_url()
+    URL.read()
     st.markdown(_t("intro"))
     st.latex(r"a^{(t)} = W h^{(t-1)} + U x^{(t)} + b,\quad h^{(t)} = \tanh(a^{(t)}),\quad "
              r"o^{(t)} = V h^{(t)} + c,\quad \hat y^{(t)} = \mathrm{softmax}(o^{(t)}),\quad "
@@ -453,7 +424,7 @@ def render() -> None:
             _architectures_tab(seq, theta)
         with tabs[4]:
             _shapes_tab(theta)
-    _settings_to_url()
+    URL.write()
 
 
 render()

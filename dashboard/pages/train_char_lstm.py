@@ -12,6 +12,8 @@ plus a run folder on disk), so reruns, page switches and closed tabs never stop 
   whatever the tabs. Pausing frees the training slot; a run no page looks at for 30 minutes is paused.
 * The live part is a fragment that reruns every 1.5 s while the run trains, so only the charts
   refresh; when the run ends the fragment triggers one full rerun and stops ticking.
+* The form's settings (the named corpus, the model, the training knobs) live in the URL (:data:`URL`), so a
+  teacher's link opens the form as they set it; each widget starts at the named preset ``page-default``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dashboard.components.train_runs import (
     set_current,
     take_slot,
 )
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import STRINGS, t
 from engine.data import TEXT_CORPORA, CorpusNotFoundError, DataError, load_text
 from engine.data.corpora import ENV_DATA_DIR, decode_text
@@ -57,6 +60,23 @@ _SHOW_RUN_KEY = "train.show_run"
 REFRESH_S = 1.5
 RESUMABLE = ("paused", "interrupted", "stopped", "new")
 VAL_FRACTION = PRESETS["page-default"].data.val_fraction
+LAYERS, HIDDEN, EMBD = (1, 2, 3), (16, 32, 64, 128, 256, 384, 512, 768, 1024), (8, 16, 32, 64, 128)
+SEQ_LENS, BATCHES = (8, 16, 32, 64, 128, 256), (1, 2, 4, 8, 16, 32, 64, 128)
+LRS, CLIPS = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+_D = PRESETS["page-default"]  # every widget starts at this named preset (engine/lm/presets.py)
+#: The form in the URL (?cell=gru&hidden=256&max_steps=500); widget keys "train.<name>"; a run's own ?run=&key= apart.
+URL = UrlState("train.", {
+    "corpus": Setting(TEXT_CORPORA[0], tuple(TEXT_CORPORA)), "cell": Setting(_D.model.cell, tuple(CELLS)),
+    "impl": Setting("fused" if _D.model.fused else "scratch", ("fused", "scratch")),
+    "peephole": Setting(_D.model.peephole), "layers": Setting(_D.model.n_layer, choices=LAYERS),
+    "hidden": Setting(_D.model.n_hidden, choices=HIDDEN), "embd": Setting(_D.model.n_embd, choices=EMBD),
+    "dropout": Setting(_D.model.dropout, (0.0, 0.5)), "seq_len": Setting(_D.data.seq_len, choices=SEQ_LENS),
+    "bptt": Setting(_D.data.bptt, BPTT), "batch": Setting(_D.data.batch_size, choices=BATCHES),
+    "lr": Setting(_D.train.lr, choices=LRS), "clip": Setting(float(_D.train.grad_clip or 0.0), choices=CLIPS),
+    "max_steps": Setting(_D.train.max_steps, (1, LIMITS.max_steps)),
+    "eval_every": Setting(_D.train.eval_every, (1, LIMITS.max_steps)),
+    "sample_every": Setting(_D.train.sample_every, (0, LIMITS.max_steps)),
+})
 
 
 def _t(key: str, **fmt: object) -> str:
@@ -137,7 +157,7 @@ def _corpus_picker(run: LiveRun | None, disabled: bool) -> tuple[str | None, str
     if source == train_form.RUN_SOURCE:
         return run.text, run.info.get("corpus", "")
     if source == "named":
-        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key="train.corpus",
+        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key=URL.key("corpus"),
                             disabled=disabled)
         try:
             text = _named_corpus(name, os.environ.get(ENV_DATA_DIR))
@@ -199,45 +219,34 @@ def _corpus_stats(text: str, preview: bool = True) -> dict:
 # ---------------------------------------------------------------------------------------- knobs
 def _knobs(off: bool) -> tuple[CharLMConfig, CharLMData, TrainConfig]:
     """The model and training settings (``off``: read-only, the settings of the run that trains)."""
-    p = PRESETS["page-default"]  # every widget starts at this named preset (engine/lm/presets.py)
+    p, k = _D, URL.key
     st.markdown(f"**{_t('model_header')}**")
     c1, c2 = st.columns(2)
-    cell = c1.selectbox(_t("cell"), CELLS, index=CELLS.index(p.model.cell), format_func=_cell_name, key="train.cell",
-                        disabled=off)
-    impl = c2.radio(_t("impl"), ("fused", "scratch"), index=0 if p.model.fused else 1,
-                    format_func=lambda v: _t(f"impl.{v}"), key="train.impl", disabled=off,
-                    help=_t("impl_help"))
+    cell = c1.selectbox(_t("cell"), CELLS, format_func=_cell_name, key=k("cell"), disabled=off)
+    impl = c2.radio(_t("impl"), ("fused", "scratch"), format_func=lambda v: _t(f"impl.{v}"), key=k("impl"),
+                    disabled=off, help=_t("impl_help"))
     can_peep = cell == "lstm" and impl == "scratch"
-    peephole = st.checkbox(_t("peephole"), value=p.model.peephole, key="train.peephole", disabled=off or not can_peep,
+    peephole = st.checkbox(_t("peephole"), key=k("peephole"), disabled=off or not can_peep,
                            help=_t("peephole_help")) and can_peep
-    n_layer = c1.select_slider(_t("layers"), (1, 2, 3), value=p.model.n_layer, key="train.layers", disabled=off)
-    n_hidden = c2.select_slider(_t("hidden"), (16, 32, 64, 128, 256, 384, 512, 768, 1024), value=p.model.n_hidden,
-                                key="train.hidden", disabled=off)
-    n_embd = c1.select_slider(_t("embd"), (8, 16, 32, 64, 128), value=p.model.n_embd, key="train.embd", disabled=off)
-    dropout = c2.slider(_t("dropout"), 0.0, 0.5, p.model.dropout, 0.05, key="train.dropout", help=_t("dropout_help"),
-                        disabled=off)
+    n_layer = c1.select_slider(_t("layers"), LAYERS, key=k("layers"), disabled=off)
+    n_hidden = c2.select_slider(_t("hidden"), HIDDEN, key=k("hidden"), disabled=off)
+    n_embd = c1.select_slider(_t("embd"), EMBD, key=k("embd"), disabled=off)
+    dropout = c2.slider(_t("dropout"), 0.0, 0.5, step=0.05, key=k("dropout"), help=_t("dropout_help"), disabled=off)
 
     st.markdown(f"**{_t('train_header')}**")
     c1, c2 = st.columns(2)
-    seq_len = c1.select_slider(_t("seq_len"), (8, 16, 32, 64, 128, 256), value=p.data.seq_len, key="train.seq_len",
-                               help=_t("seq_len_help"), disabled=off)
-    bptt = c2.radio(_t("bptt"), BPTT, index=BPTT.index(p.data.bptt), format_func=lambda v: _t(f"bptt.{v}"),
-                    key="train.bptt", disabled=off,
+    seq_len = c1.select_slider(_t("seq_len"), SEQ_LENS, key=k("seq_len"), help=_t("seq_len_help"), disabled=off)
+    bptt = c2.radio(_t("bptt"), BPTT, format_func=lambda v: _t(f"bptt.{v}"), key=k("bptt"), disabled=off,
                     help=_t("bptt_help"))
-    batch = c1.select_slider(_t("batch"), (1, 2, 4, 8, 16, 32, 64, 128), value=p.data.batch_size, key="train.batch",
-                              disabled=off)
-    lr = c2.select_slider(_t("lr"), (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1), value=p.train.lr,
-                          format_func=lambda v: f"{v:g}", key="train.lr", disabled=off)
-    clip = c1.select_slider(_t("clip"), (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0), value=p.train.grad_clip,
-                            format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}", key="train.clip",
-                            help=_t("clip_help"), disabled=off)
-    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, p.train.max_steps, 100, key="train.max_steps",
-                                 disabled=off)
-    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, p.train.eval_every, 50, key="train.eval_every",
+    batch = c1.select_slider(_t("batch"), BATCHES, key=k("batch"), disabled=off)
+    lr = c2.select_slider(_t("lr"), LRS, format_func=lambda v: f"{v:g}", key=k("lr"), disabled=off)
+    clip = c1.select_slider(_t("clip"), CLIPS, format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}",
+                            key=k("clip"), help=_t("clip_help"), disabled=off)
+    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, step=100, key=k("max_steps"), disabled=off)
+    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, step=50, key=k("eval_every"),
                                  help=_t("eval_every_help"), disabled=off)
-    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, p.train.sample_every, 50,
-                                   key="train.sample_every", disabled=off,
-                                   help=_t("sample_every_help"))
+    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, step=50, key=k("sample_every"),
+                                   disabled=off, help=_t("sample_every_help"))
     model = replace(p.model, cell=cell, fused=impl == "fused", peephole=peephole, n_layer=n_layer,
                     n_hidden=n_hidden, n_embd=n_embd, dropout=dropout)
     data = replace(p.data, batch_size=batch, seq_len=seq_len, bptt=bptt)
@@ -510,7 +519,7 @@ def _run_panel(run: LiveRun | None) -> None:
     live(run.id)
 
 
-def render() -> None:
+def _render() -> None:
     st.title(f"🏋️ {_t('title')}")
     st.caption(_t("teaches"))
     current = attach_from_url()
@@ -522,4 +531,4 @@ def render() -> None:
         _run_panel(current)
 
 
-render()
+URL.page(_render)

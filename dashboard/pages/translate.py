@@ -5,6 +5,7 @@ Models: the shipped ``translator-en-fr`` (attention) and ``translator-en-fr-noat
 plus translators among this session's models and saved app runs (:mod:`dashboard.components.translation`).
 The translation runs in :mod:`engine.seq2seq.model`; the figures come from :mod:`dashboard.components.charts_translate`.
 The last translation stays in session state, so picking another sentence's heatmap never translates again.
+The English text and the decoding settings live in the URL (:data:`URL`), so a teacher's link opens the page as set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dashboard.components import translation as tx
 from dashboard.components.candidates import n_best_table
 from dashboard.components.labels import count
 from dashboard.components.model_picker import load_option, pick_model
+from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.seq2seq.model import TranslatorError
 from engine.seq2seq.text import TranslationInputError
@@ -27,6 +29,12 @@ RESULT_KEY = K + "result"
 METHODS = ("greedy", "beam")
 EXAMPLE = ("Where is the train station?\n"
            "When I was young, I used to walk to school with my little brother every morning, even when it rained.")
+MAX_BEAM = 10
+#: The page's settings in the URL (?text=Where%20is%20the%20station%3F&beam_width=3); widget keys K + name.
+URL = UrlState(K, {
+    "text": Setting(EXAMPLE, max_len=tx.MAX_TEXT_CHARS), "method": Setting("beam", METHODS),
+    "beam_width": Setting(5, (1, MAX_BEAM)), "n_best": Setting(3, (1, MAX_BEAM)),
+})
 
 
 def _t(key: str, **fmt: object) -> str:
@@ -69,14 +77,15 @@ def _no_translator(fixed: list[tx.TranslatorOption]) -> None:
 def _settings() -> dict:
     c1, c2, c3 = st.columns([2, 2, 2])
     with c1:
-        method = st.segmented_control(_t("method"), METHODS, default="beam", format_func=lambda m: _t(f"method.{m}"),
-                                      key=K + "method", required=True) or "beam"
+        method = st.segmented_control(_t("method"), METHODS, format_func=lambda m: _t(f"method.{m}"),
+                                      key=URL.key("method"), required=True) or "beam"
     settings = {"method": method, "beam_width": 1, "n_best": 1}
     if method == "beam":
-        width = c2.slider(_t("beam_width"), 1, 10, 5, key=K + "beam_width", help=_t("beam_width_help"))
+        width = c2.slider(_t("beam_width"), 1, MAX_BEAM, key=URL.key("beam_width"), help=_t("beam_width_help"))
         settings["beam_width"] = width
-        settings["n_best"] = c3.slider(_t("n_best"), 1, width, min(3, width), key=K + "n_best",
-                                       help=_t("n_best_help"))
+        if width > 1:
+            URL.clamp("n_best", 1, width)
+            settings["n_best"] = c3.slider(_t("n_best"), 1, width, key=URL.key("n_best"), help=_t("n_best_help"))
     st.caption(_t(f"method_help.{method}"))
     return settings
 
@@ -238,7 +247,7 @@ def _scores(main_model, main_label: str, fixed_model, fixed_label: str | None) -
 
 
 # ------------------------------------------------------------------------------------------- page
-def render() -> None:
+def _render() -> None:
     st.title(f"🌍 {_t('title')}")
     st.caption(_t("teaches"))
     options = tx.translator_options()
@@ -260,7 +269,7 @@ def render() -> None:
     st.caption(_model_caption(model))
     fixed_model = _load(fixed_opt) if fixed_opt is not None else None
 
-    text = st.text_area(_t("input"), value=EXAMPLE, height=110, max_chars=tx.MAX_TEXT_CHARS, key=K + "text",
+    text = st.text_area(_t("input"), height=110, max_chars=tx.MAX_TEXT_CHARS, key=URL.key("text"),
                         placeholder=_t("input_placeholder"), help=_t("input_help", max=tx.MAX_LINES))
     settings = _settings()
     if st.button(_t("translate"), type="primary", icon=":material/translate:", key=K + "go"):
@@ -282,4 +291,4 @@ def render() -> None:
     st.caption(_t("attribution"))
 
 
-render()
+URL.page(_render)

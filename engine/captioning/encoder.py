@@ -78,14 +78,28 @@ def image_transform(image_size: int):
     The one preprocessing used when features are cached for training and when a user's image is
     captioned. Stretching (not centre-cropping) matches the Flickr8k images, most of which were
     stored stretched to 224 x 224, and keeps every part of the picture visible to the attention.
-    """
-    from torchvision import transforms as T
 
-    return T.Compose([
-        T.Resize((image_size, image_size), interpolation=T.InterpolationMode.BICUBIC, antialias=True),
-        T.ToTensor(),
-        T.Normalize(PIXEL_MEAN, PIXEL_STD),
-    ])
+    Exactly torchvision's ``Compose([Resize((S, S), BICUBIC, antialias=True), ToTensor(), Normalize(mean,
+    std)])`` on a PIL image (PIL's bicubic resize, 0-255 -> 0-1, then ``(x - mean) / std``; tests compare the
+    two), without importing torchvision: its import alone costs the app's server about 165 MB (issue 15).
+
+    >>> from PIL import Image
+    >>> x = image_transform(4)(Image.new("RGB", (8, 6), (127, 255, 0)))  # (x - 127) / 128 of 0-255 pixels
+    >>> tuple(x.shape), [round(float(v), 4) for v in x[:, 0, 0]]
+    ((3, 4, 4), [0.0, 1.0, -0.9922])
+    """
+    import numpy as np
+    from PIL import Image
+
+    mean = torch.tensor(PIXEL_MEAN).view(3, 1, 1)
+    std = torch.tensor(PIXEL_STD).view(3, 1, 1)
+
+    def transform(image: Image.Image) -> Tensor:
+        image = image.convert("RGB").resize((image_size, image_size), Image.Resampling.BICUBIC)
+        pixels = torch.from_numpy(np.array(image, np.uint8, copy=True)).permute(2, 0, 1).contiguous()
+        return pixels.to(torch.get_default_dtype()).div(255).sub_(mean).div_(std)
+
+    return transform
 
 
 def preprocess_description(spec: EncoderSpec) -> dict:
@@ -96,10 +110,11 @@ def preprocess_description(spec: EncoderSpec) -> dict:
 
 @lru_cache(maxsize=1)
 def imagenet_classes() -> tuple[str, ...]:
-    """The 1,000 ImageNet class names in model-output order (from torchvision's metadata; no download)."""
-    from torchvision.models import ResNet18_Weights
+    """The 1,000 ImageNet class names in model-output order (torchvision's ``ResNet18_Weights`` metadata, kept
+    in ``imagenet_classes.txt`` next to this file so that the app never imports torchvision)."""
+    from importlib.resources import files
 
-    return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+    return tuple(files("engine.captioning").joinpath("imagenet_classes.txt").read_text(encoding="utf-8").splitlines())
 
 
 class _TinyCNN(nn.Module):

@@ -10,7 +10,11 @@ the function that runs each one:
 :mod:`engine.cli.translator`   ``train translator``, ``translate``, ``eval-translator``
 :mod:`engine.cli.captioner`    ``train captioner``, ``caption``, ``eval-captioner``
 :mod:`engine.cli.export`       ``export``
-:mod:`engine.cli.lab`          ``lab sweep`` (the lab pages' precomputed experiments)
+:mod:`engine.cli.lab`          ``lab sweep``, ``lab inside-lstm`` (the lab pages' precomputed experiments)
+:mod:`engine.cli.timeseries`   ``train forecaster``, ``eval-forecaster``
+:mod:`engine.cli.sentiment`    ``train sentiment``, ``eval-sentiment``, ``classify``, ``compare-sentiment``
+:mod:`engine.cli.spacing`      ``train spacing``, ``eval-spacing``
+:mod:`engine.cli.ecg`          ``train ecg-predictor``, ``train ecg-classifier``, ``ecg-eval``
 :mod:`engine.cli.common`       flags generated from the config dataclasses, presets, progress bar
 =============================  ===================================================
 """
@@ -20,12 +24,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from engine.cli import captioner, charlm, export, lab, ngram, translator
+from engine.cli import captioner, charlm, ecg, export, lab, ngram, sentiment, spacing, timeseries, translator
 from engine.data.corpora import CorpusNotFoundError, DataError
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
-GROUPS = (charlm, ngram, translator, captioner, export, lab)
+GROUPS = (charlm, ngram, translator, captioner, export, lab, spacing, sentiment, ecg, timeseries)
 
 
 def build_parser() -> argparse.ArgumentParser:

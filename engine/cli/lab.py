@@ -2,6 +2,7 @@
 
     python -m engine lab sweep --out pretrained/lab-long-term/length_sweep.json
     python -m engine lab sweep --lengths 100 --cells rnn lstm --steps 1500 --out /tmp/t100.json
+    python -m engine lab inside-lstm --data-dir ../shared/data --out pretrained/lab-inside-lstm
 
 Every setting not given keeps the recipe of :mod:`engine.lab.sweep` (Adam 3e-3 constant, clipping 1.0,
 64 hidden units, batches of 64); the flags are generated from its config dataclasses.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from engine.cli.common import add_config_args, config_from_args, run_command
 
-__all__ = ["add_parsers", "cmd_lab_sweep"]
+__all__ = ["add_parsers", "cmd_lab_inside_lstm", "cmd_lab_sweep"]
 
 
 def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParsersAction) -> None:
@@ -26,7 +27,7 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
 
     group = commands.add_parser("lab", help="the lab pages' precomputed experiments")
     group.set_defaults(func=lambda args: _usage(group))  # `lab` alone: list its commands
-    lab = group.add_subparsers(dest="lab_command", metavar="{sweep}")
+    lab = group.add_subparsers(dest="lab_command", metavar="{sweep,inside-lstm}")
     sw = lab.add_parser("sweep", help="final loss against sequence length T for the RNN, GRU and LSTM "
                                       "(the long-term-dependency page's chart)",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -40,6 +41,11 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                                             "sample_every", "patience", "amp", "divergence_factor"),
                     title="optimisation (TrainConfig)")
     sw.set_defaults(func=cmd_lab_sweep)
+    ins = lab.add_parser("inside-lstm", help="the Inside-the-LSTM page's unit ranking over the validation split")
+    ins.add_argument("--model", default="charlm-shakespeare", help="shipped char-LSTM name or checkpoint folder")
+    ins.add_argument("--data-dir", default=None, help="data directory (default: $RNN_DATA_DIR)")
+    ins.add_argument("--out", default="pretrained/lab-inside-lstm", help="results folder")
+    ins.set_defaults(func=cmd_lab_inside_lstm)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -69,4 +75,22 @@ def cmd_lab_sweep(args: argparse.Namespace) -> int:
     if args.out:
         path = save_results(results, Path(args.out).expanduser())
         print(f"wrote {path} ({path.stat().st_size / 1e3:.1f} kB)")
+    return 0
+
+
+def cmd_lab_inside_lstm(args: argparse.Namespace) -> int:
+    """Precompute the Inside-the-LSTM page's results (:mod:`engine.lab.inside_lstm_results`)."""
+    from engine.data import split_train_val
+    from engine.data.corpora import load_text
+    from engine.lab.inside_lstm_results import precompute, save_results
+    from engine.train.checkpoint import load_pretrained
+
+    model = load_pretrained(args.model, "cpu")
+    val_fraction = model.meta.get("data", {}).get("val_fraction", 0.1)
+    _, val_text = split_train_val(load_text("tinyshakespeare", args.data_dir, download=False), val_fraction)
+    results = precompute(model, val_text, command=run_command(), progress=lambda k, n: print(
+        f"\rpassage {k}/{n}", end="", file=sys.stderr, flush=True))
+    path = save_results(results, args.out)
+    print(f"\nwrote {path} ({results.meta['characters']:,} characters, {len(results.passages)} passages, "
+          f"{results.meta['cpu_seconds']} CPU s)")
     return 0

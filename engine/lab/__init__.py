@@ -8,6 +8,9 @@ truncated BPTT), :mod:`engine.lab.architectures` (many-to-one, one-to-many, many
 sequence-to-sequence on that RNN), :mod:`engine.lab.tasks` (the adding problem and the
 remember-the-first-symbol task, with their baselines), :mod:`engine.lab.long_term` (the small models
 trained on them and their initialisation by spectral radius), :mod:`engine.lab.gradients` (the gradient
-norms ‖∂L/∂h(t)‖ and the connectivity ‖∂o(t)/∂x(k)‖) and :mod:`engine.lab.sweep` (training them side by
-side, the length sweep and its shipped results).
+norms ‖∂L/∂h(t)‖ and the connectivity ‖∂o(t)/∂x(k)‖), :mod:`engine.lab.sweep` (training them side by
+side, the length sweep and its shipped results),
+:mod:`engine.lab.inside_lstm` (a char-LSTM's gates, memory cell and h(t) per layer, peepholes),
+:mod:`engine.lab.units` (interpretable units: feature correlations, span query, saturation, PCA) and
+:mod:`engine.lab.inside_lstm_results` (their precomputation over the validation split).
 """

@@ -53,6 +53,7 @@ __all__ = [
     "average_checkpoints",
     "config_from_dict",
     "check_weights",
+    "open_checked",
     "weights_header",
     "MAX_LOAD_PARAMS",
 ]
@@ -67,6 +68,11 @@ MODEL_KINDS: dict[str, str] = {
     "charlm": "engine.lm.model:CharLM",
     "translator": "engine.seq2seq.model:Translator",
     "captioner": "engine.captioning.model:Captioner",
+    "forecaster": "engine.timeseries.model:Forecaster",
+    "ecg-predictor": "engine.timeseries.ecg_model:ECGPredictor",
+    "ecg-classifier": "engine.timeseries.ecg_model:ECGBeatClassifier",
+    "sentiment": "engine.sentiment.model:SentimentClassifier",
+    "spacing": "engine.spacing.model:SpacingTagger",
 }
 
 
@@ -279,9 +285,14 @@ def _read_weights(weights: Path) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
-def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False) -> tuple[dict, dict, Any]:
-    """Read a checkpoint folder: ``(state_dict, config_json, trainer_state_or_None)`` (fp32 weights)."""
-    path, config = _open_folder(path)
+def read_checkpoint(path: str | os.PathLike, with_trainer: bool = False, *,
+                    max_params: int = MAX_LOAD_PARAMS) -> tuple[dict, dict, Any]:
+    """Read a checkpoint folder: ``(state_dict, config_json, trainer_state_or_None)`` (fp32 weights).
+
+    Checked like :func:`load_model` before a weight is read (:func:`open_checked`): a run folder's ``last/``
+    whose config.json asks for another model than its weights hold is a :class:`CheckpointError`.
+    """
+    path, config = open_checked(path, max_params)
     state = _read_weights(path / "model.safetensors")
     trainer = None
     if with_trainer:
@@ -379,6 +390,17 @@ def check_weights(config_json: dict, header: dict[str, tuple[torch.dtype, tuple[
                 where)
 
 
+def open_checked(path: str | os.PathLike, max_params: int = MAX_LOAD_PARAMS) -> tuple[Path, dict]:
+    """``(folder, config.json)`` of a checkpoint folder whose config its weights file's header matches
+    (:func:`check_weights`), no weight read: what every reader goes through before it builds or reads anything.
+
+    A run's ``last/`` is as untrusted as any folder (a resumed run builds its model from that config.json).
+    """
+    folder, config_json = _open_folder(path)
+    check_weights(config_json, weights_header(folder / "model.safetensors"), folder, max_params)
+    return folder, config_json
+
+
 class _SkipNormalInit(TorchFunctionMode):
     """Meta tensors hold no values: ``normal_`` on one is skipped (on the meta device it runs torch's Python
     reference, whose first use imports ``torch._dynamo``: a second and ~150 MB for nothing)."""
@@ -437,8 +459,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device | None = None
     checked against the config (:func:`check_weights`) before the model is built or a weight is read;
     a model of more than ``max_params`` parameters is refused.
     """
-    folder, config_json = _open_folder(path)
-    check_weights(config_json, weights_header(folder / "model.safetensors"), folder, max_params)
+    folder, config_json = open_checked(path, max_params)
     state = _read_weights(folder / "model.safetensors")
     return _instantiate(state, config_json, path, config_json.get("meta", {}), device)
 
@@ -494,8 +515,7 @@ def average_checkpoints(paths: list[str | os.PathLike], device: str | torch.devi
     if not paths:
         raise CheckpointError("average_checkpoints needs at least one checkpoint")
     total: dict[str, torch.Tensor] = {}
-    folder, first_cfg = _open_folder(paths[0])  # the model is built from its config: check its weights first
-    check_weights(first_cfg, weights_header(folder / "model.safetensors"), folder)
+    folder, first_cfg = open_checked(paths[0])  # the model is built from its config: check its weights first
     first_state = _read_weights(folder / "model.safetensors")
     sources = []
     for i, path in enumerate(paths):

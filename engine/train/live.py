@@ -1,13 +1,21 @@
-"""Training runs that live in a background thread: what the Streamlit "Train" page drives.
+"""Training runs that live in a process of their own: what the Streamlit "Train" page drives.
 
-A :class:`LiveRun` owns a :class:`~engine.train.trainer.Trainer` running in a daemon thread, keeps every
-event it emits (thread-safe), and writes everything to its run folder:
+A :class:`LiveRun` starts its :class:`~engine.train.trainer.Trainer` in a child process
+(:mod:`engine.train.live_worker`: lower priority, ``Limits.train_threads`` torch threads, so the app's
+inference is answered first while runs train), watches it from a daemon thread, keeps every event it emits
+(thread-safe), and everything is written to its run folder:
 
     <runs root>/<run id>/
         run.json       what the run is: corpus name, model/data/train settings, created time, owner hash
         corpus.txt     the training text (so an uploaded or pasted corpus can be resumed)
         metrics.jsonl  every event (written by the trainer), read back by :meth:`LiveRun.open`
         last/, best/   checkpoints (resumable / best validation loss)
+        train.log      what the training process printed (warnings; the reason of a crash)
+
+While it trains, :attr:`LiveRun.trainer` is a :class:`TrainingProcess`: the child's step and status as its
+events report them, and :meth:`~TrainingProcess.request_stop`. The child's own state is the run folder,
+so a crashed child loses nothing the user made (checkpoints are atomic; the run reads "interrupted" and
+resumes from ``last/``).
 
 So a rerun or page switch finds the run in :data:`ACTIVE` (same process), and a closed tab or a
 restarted server finds it on disk: ``LiveRun.open(run_dir).start()`` resumes from ``last/``.
@@ -19,9 +27,9 @@ The app lets only the key's holder pause, stop, resume or download a run (:meth:
 raises :class:`RunAccessError`); everyone else sees its progress read-only. A run folder made before
 runs had owners (no ``owner_sha256`` in ``run.json``) belongs to no one: read-only for everyone.
 
-**Only training holds a slot.** :data:`ACTIVE` holds the runs whose thread is training; taking a slot
-(:meth:`LiveRun.start`) is one atomic step. A pause checkpoints ``last/`` and ends the thread (the trainer
-records ``stopped``, then the run records ``paused``), so a paused run holds no slot, memory or thread;
+**Only training holds a slot.** :data:`ACTIVE` holds the runs whose process is training; taking a slot
+(:meth:`LiveRun.start`) is one atomic step. A pause checkpoints ``last/`` and ends the process (the trainer
+records ``stopped``, then the run records ``paused``), so a paused run holds no slot, memory or process;
 :meth:`LiveRun.resume` takes a slot again through the same reservation, or raises :class:`ServerBusyError`.
 A run that pages watch (:meth:`LiveRun.touch`) and then no page looks at for ``Limits.idle_s`` seconds
 is paused the same way (``reason: "idle"``).
@@ -43,20 +51,19 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from engine.lm.memory import estimate_run_memory
 from engine.lm.model import CharLMConfig
-from engine.lm.recipe import CharLMData, charlm_trainer
-from engine.train.run_options import RunOptions
-from engine.train.trainer import TrainConfig, Trainer, TrainEvent
+from engine.lm.recipe import CharLMData
+from engine.train.live_worker import TrainingProcess, log_tail
+from engine.train.trainer import TrainConfig, TrainEvent
 
-__all__ = ["LIMITS", "Limits", "LiveRun", "RunLimitError", "ServerBusyError", "VisitorLimitError", "RunAccessError",
-           "runs_root", "list_runs", "estimate_params", "ACTIVE", "active_runs", "new_owner_key", "owner_hash",
-           "owned_runs",
-           "check_text_fits", "estimate_run_memory", "min_text_chars"]
+__all__ = ["LIMITS", "Limits", "LiveRun", "TrainingProcess", "RunLimitError", "ServerBusyError", "VisitorLimitError",
+           "RunAccessError", "runs_root", "list_runs", "estimate_params", "ACTIVE", "active_runs", "new_owner_key",
+           "owner_hash", "owned_runs", "check_text_fits", "estimate_run_memory", "min_text_chars"]
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,16 @@ class Limits:
     max_concurrent_runs: int = 2  # per server process
     max_runs_per_visitor: int = 1  # of those, training for one visitor (LiveRun.start(visitor=...))
     # Per run, as estimated by engine.lm.memory.estimate_run_memory (parameters x 4 copies + one training
-    # step's activations): two runs at the cap stay under ~1.2 GB next to the app on a 2.7 GB host.
+    # step's activations): two runs at the cap stay under ~1.2 GB next to the app on a 2.7 GB host (plus each
+    # training process's own interpreter and torch: see docs/reliability.md for the measured peak).
     max_run_bytes: int = 600_000_000
     # A watched run (LiveRun.touch) that no page has looked at for this long is paused; None: never.
     idle_s: float | None = 30 * 60
+    # The training process (engine.train.live_worker): niceness added (lower priority than the app's inference;
+    # $RNN_TRAIN_NICE overrides it, e.g. 0 for tests on a host busy with other work, where a niced child can wait
+    # minutes for the CPU) and torch threads (max_concurrent_runs x train_threads cores at most go to training).
+    train_nice: int = field(default_factory=lambda: int(os.environ.get("RNN_TRAIN_NICE", "10")))
+    train_threads: int = 1
 
 
 LIMITS = Limits()
@@ -185,16 +198,14 @@ def _utf8(text: str, what: str) -> bytes:
 
 
 _STATUS_EVENTS = ("start", "resumed", "paused", "done", "stopped", "early_stop", "diverged", "error")
-
-
 class LiveRun:
     def __init__(self, run_dir: Path, info: dict, text: str):
         self.run_dir = Path(run_dir)
         self.id = self.run_dir.name
         self.info = info
         self.text = text
-        self.trainer: Trainer | None = None
-        self.thread: threading.Thread | None = None
+        self.trainer: TrainingProcess | None = None  # while it trains
+        self.thread: threading.Thread | None = None  # watches the training process
         self.error: str | None = None
         self.visitor: str | None = None  # who started the current training (LiveRun.start)
         self.last_seen: float | None = None  # time.monotonic() of the latest touch(); None: never watched
@@ -272,13 +283,14 @@ class LiveRun:
 
     # ------------------------------------------------------------------ running
     def start(self, device: str | None = None, limits: Limits | None = None, visitor: str | None = None) -> None:
-        """Start (or resume from ``last/``) training in a background thread.
+        """Start (or resume from ``last/``) training in a process of its own (:class:`TrainingProcess`).
 
         Taking a slot is one step under the lock: a run counts against ``max_concurrent_runs`` (and,
         given a ``visitor``, against that visitor's ``max_runs_per_visitor``) from the moment it is
         registered in :data:`ACTIVE`, before its trainer is built, so simultaneous starts from several
         sessions cannot all pass the check. A run already registered (starting or training) is not
-        started a second time; a run whose trainer cannot be built gives its slot back.
+        started a second time; a run whose settings are invalid, or whose process cannot start, gives its
+        slot back (a failure inside the process, e.g. a damaged ``last/``, is the run's ``error``).
 
         Raises :class:`VisitorLimitError` or :class:`ServerBusyError` (both :class:`RunLimitError`)
         when no slot may be taken. ``limits``: this host's (:data:`LIMITS`, read at call time) by default.
@@ -300,34 +312,48 @@ class LiveRun:
                 self.last_seen = time.monotonic()  # a resumed run's idle clock starts afresh
         try:
             self.error = None
-            train = TrainConfig(**self.info["train"])
-            run = RunOptions(run_dir=self.run_dir, provenance={"corpus": self.info["corpus"]},
-                             listeners=[self._on_event], device=device, resume=True)
-            self.trainer = charlm_trainer(self.text, self.model_config, CharLMData(**self.info["data"]), train, run,
-                                          sample_chars=300)
-            self.thread = threading.Thread(target=self._run, name=f"train-{self.id}", daemon=True)
+            # Invalid settings are the caller's error, here and now, not a failed process later.
+            _ = self.model_config, TrainConfig(**self.info["train"]), CharLMData(**self.info["data"])
+            process = TrainingProcess(self.run_dir, self.step, limits, device)
+            self.trainer = process
+            self.thread = threading.Thread(target=self._run, args=(process,), name=f"train-{self.id}", daemon=True)
             self.thread.start()
         except BaseException:
             self.trainer = None
             self._release()
             raise
 
-    def _run(self) -> None:
+    def _run(self, process: TrainingProcess) -> None:
+        """Follow the training process's events until it exits (the watching thread)."""
         result = None
         try:
-            result = self.trainer.fit()
+            for message in process.events():
+                if message["kind"] == "_result":
+                    result = message.get("status")
+                elif message["kind"] == "error":
+                    self.error = str(message.get("message"))
+                if not message["kind"].startswith("_"):
+                    self._on_event(message)
+            code = process.finish()
+            if result is None and process.cancelled:  # stopped while it was starting: it trained nothing
+                result = "stopped"
+                self._record(TrainEvent("stopped", process.step, {"reason": "requested"}))
+            elif result is None and self.error is None:  # killed (out of memory, a signal): nothing said why
+                self.error = f"the training process ended unexpectedly (exit status {code}){log_tail(self.run_dir)}"
+                self._on_event({"kind": "error", "step": process.step, "message": self.error})
         except Exception as exc:  # keep the message for the page; the last checkpoint stays on disk
             self.error = f"{type(exc).__name__}: {exc}"
-            self._on_event(TrainEvent("error", self.trainer.step, {"message": self.error}))
+            process.request_stop()
         finally:
             reason = self._pausing
             if reason is not None and result == "stopped":  # stopped because a pause was asked for
-                self._record(TrainEvent("paused", self.trainer.step, {"reason": reason}))
-            # Release the model, optimizer state and batches: a finished or paused run is read from its
-            # events and checkpoints, so a long-lived server keeps no idle run in memory.
-            self.trainer = None
-            self._pausing = None
+                self._record(TrainEvent("paused", process.step, {"reason": reason}))
+            # The process has ended and given back its memory: a finished or paused run is read from its
+            # events and checkpoints. The slot is given back first: once the status reads from the events, none
+            # is held.
             self._release()
+            self._pausing = None
+            self.trainer = None
 
     def _release(self) -> None:
         """Give back this run's slot in :data:`ACTIVE`."""
@@ -335,13 +361,16 @@ class LiveRun:
             if ACTIVE.get(self.id) is self:
                 del ACTIVE[self.id]
 
-    def _on_event(self, event: TrainEvent) -> None:
+    def _on_event(self, event: dict) -> None:
+        """Keep an event (``{"kind", "step", "time", ...}``); a step of a run no page looks at pauses it."""
+        event = {"kind": event["kind"], "step": event.get("step", 0), "time": event.get("time", time.time()),
+                 **{k: v for k, v in event.items() if k not in ("kind", "step", "time")}}
         with self._lock:
-            self._events.append({"kind": event.kind, "step": event.step, "time": event.time, **event.data})
+            self._events.append(event)
         idle_s = self._limits.idle_s
-        if (event.kind == "step" and idle_s is not None and self.last_seen is not None
+        if (event["kind"] == "step" and idle_s is not None and self.last_seen is not None
                 and time.monotonic() - self.last_seen > idle_s):
-            self.pause("idle")  # from the training thread itself: it checkpoints and ends after this step
+            self.pause("idle")  # from the watching thread: the process checkpoints and ends after its step
 
     def _record(self, event: TrainEvent) -> None:
         """An event of the run itself (not of its trainer), in ``metrics.jsonl`` like the trainer's."""
@@ -350,14 +379,14 @@ class LiveRun:
                 f.write(event.to_json() + "\n")
         except OSError:  # a full or read-only disk: the page still sees the event; the slot is still given back
             pass
-        self._on_event(event)
+        self._on_event(json.loads(event.to_json()))
 
     def touch(self) -> None:
         """A page is looking at the run: it is not idle (see ``Limits.idle_s``)."""
         self.last_seen = time.monotonic()
 
     def pause(self, reason: str = "requested") -> None:
-        """Checkpoint ``last/`` after the current step and end the thread, giving back the slot.
+        """Checkpoint ``last/`` after the current step and end the training process, giving back the slot.
 
         The run's status is ``"pausing"`` until the thread has ended, then ``"paused"``; ``reason`` is
         kept in its ``paused`` event (``"idle"`` when the idle limit paused it).
@@ -372,7 +401,7 @@ class LiveRun:
         self.start(device, limits, visitor)
 
     def stop(self, wait: float = 0.0) -> None:
-        """Checkpoint and end the training (or mark a paused run stopped); ``wait``: seconds to join the thread."""
+        """Checkpoint and end the training (or mark a paused run stopped); ``wait``: seconds to wait for the end."""
         trainer = self.trainer
         if trainer is not None:
             self._pausing = None  # a stop asked for while pausing wins
@@ -391,7 +420,7 @@ class LiveRun:
     def status(self) -> str:
         if self.error:
             return "error"
-        trainer = self.trainer  # read once: the training thread sets it to None when it finishes
+        trainer = self.trainer  # read once: the watching thread sets it to None when the process has ended
         if trainer is not None:
             return "pausing" if self._pausing is not None else trainer.status
         # The latest of these events says where the run is; a (re)start or resume with nothing after it

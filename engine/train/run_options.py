@@ -93,13 +93,16 @@ class RunOptions:
         ``None`` for a new run: no ``run_dir``, ``resume=False``, or no ``last/`` checkpoint yet. Otherwise
         the recipe builds the model from ``config`` (a ``config_class``, the run's own settings, not the
         ones asked for now) and its vocabulary from ``meta`` (or a file next to the weights in ``last``),
-        so the weights :meth:`trainer` restores fit.
+        so the weights :meth:`trainer` restores fit. Raises :class:`~engine.train.checkpoint.CheckpointError`
+        when ``last/`` is not a checkpoint whose weights match its config (nothing is allocated first).
         """
         if not self.resume or not has_checkpoint(self.folder):
             return None
-        from engine.train.checkpoint import config_from_dict, read_checkpoint
+        from engine.train.checkpoint import config_from_dict, open_checked
 
-        _, cfg_json, _ = read_checkpoint(self.folder / "last")
+        # Checked against its weights' header before the recipe builds a model from it (issue 15): a ``last/``
+        # whose config.json asks for n_hidden=8000 next to small weights is a CheckpointError, not 2.9 GB.
+        _, cfg_json = open_checked(self.folder / "last")
         return config_from_dict(config_class, cfg_json["config"]), cfg_json.get("meta") or {}, self.folder / "last"
 
     def trainer(self, model: torch.nn.Module, train_batches: Callable[[int], Batch], config: TrainConfig, *,

@@ -302,8 +302,12 @@ class Trainer:
         return path
 
     def load(self, path: str | os.PathLike) -> None:
-        """Restore model, optimizer, scheduler, RNG, carried hidden state and step from ``path``."""
-        from engine.train.checkpoint import read_checkpoint
+        """Restore model, optimizer, scheduler, RNG, carried hidden state and step from ``path``.
+
+        The folder's config.json is checked against its weights file's header first (as :func:`load_model`
+        does), and the weights against this trainer's model: a mismatch is a ``CheckpointError``.
+        """
+        from engine.train.checkpoint import CheckpointError, read_checkpoint
 
         weights, cfg_json, ts = read_checkpoint(path, with_trainer=True)
         saved = (cfg_json.get("meta") or {}).get("train_config") or {}
@@ -314,7 +318,10 @@ class Trainer:
 
             warnings.warn(f"resuming {path} with a different training configuration (checkpoint -> now): "
                           + ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in changed.items()), stacklevel=2)
-        self.model.load_state_dict(weights)
+        try:
+            self.model.load_state_dict(weights)
+        except RuntimeError as exc:  # another architecture than this run's model
+            raise CheckpointError(f"{path}: its weights do not fit the model being trained: {exc}") from None
         self.optimizer.load_state_dict(ts["optimizer"])
         self.scheduler.load_state_dict(ts["scheduler"])
         self.step = int(ts["step"])

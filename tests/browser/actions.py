@@ -9,7 +9,8 @@ load test repeats actions), so a new result differs from the one on screen.
 Elements are found by widget key (:func:`harness.key_css`) and ``data-testid``; where a label must be read
 (a radio option, the progress text), it comes from ``dashboard/locales`` through :func:`dashboard.i18n.t`.
 
-* ``generate_text``: press Generate; first result: the first streamed characters; then the next-character chart.
+* ``generate_text``: press Generate; first result: the first streamed characters; full: all ``n_chars`` of them
+  on screen (the page's default length, 300); then the next-character chart.
 * ``ngram_vs_rnn``: open the page; first result: the per-character surprisal chart drawn.
 * ``translate``: press Translate (the default sentences, or another one); first result: the French output.
 * ``caption_image``: pick another example picture; first result: its caption.
@@ -37,6 +38,7 @@ class Outcome:
     first_s: float  # from the click (or navigation) to the first result on screen
     done_s: float  # ... to the end of the script run that made it
     seen: str  # what the person sees: the text, the translation, the caption, the progress
+    full_s: float | None = None  # ... to the whole result on screen, where it arrives in pieces (Generate)
 
 
 def _click(page, key: str) -> float:
@@ -61,6 +63,11 @@ def _first_new_text(page, css: str, before: str, t0: float, timeout_s: float) ->
 
     wait_for(changed, f"a new result in {css}", timeout_s)
     return seen[-1], time.monotonic() - t0
+
+
+def _text_length(page, css: str) -> int:
+    """The number of characters of the first element under ``css``, spaces and line breaks included (0: none)."""
+    return page.evaluate("css => (document.querySelector(css) || {textContent: ''}).textContent.length", css)
 
 
 def _done(page, t0: float, timeout_s: float) -> float:
@@ -105,17 +112,22 @@ def template_regex(key: str, lang: str) -> re.Pattern:
 
 
 # ------------------------------------------------------------------------------------------- pages
-def generate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S) -> Outcome:
-    """Generate text (seed ``i``): the streamed text, then the next-character chart."""
+def generate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S, n_chars: int = 300) -> Outcome:
+    """Generate text (seed ``i``): the streamed text until its ``n_chars`` new characters are all on screen (after
+    any prime), then the next-character chart."""
     if i:
         set_number(page, "generate.seed", i, timeout_s)
     out = f"{MAIN} [data-testid='stCode']"
     before = (texts(page.locator(out)) or [""])[0]
+    prime = page.locator(key_css("generate.prime")).locator("textarea").input_value()
     t0 = _click(page, "generate.go")
     _, first = _first_new_text(page, out, before, t0, timeout_s)
+    wait_for(lambda: _text_length(page, out) >= len(prime) + n_chars - 2, f"{n_chars} generated characters",
+             timeout_s, poll_s=0.01)  # (a code block may drop the text's last newline)
+    full = time.monotonic() - t0
     done = _done(page, t0, timeout_s)
     wait_for(lambda: plot_points(page, MAIN) > 0, "the next-character chart", timeout_s)
-    return Outcome("generate", first, done, texts(page.locator(out))[0])
+    return Outcome("generate", first, done, texts(page.locator(out))[0], full_s=full)
 
 
 def ngram(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S) -> Outcome:

@@ -6,8 +6,9 @@ person does (``actions.py``: Generate, the n-gram surprisal chart, Translate, an
 caption, a tiny training run started and stopped) and check what is then on screen, check that no exception
 box and no browser page error appeared, and save a screenshot.
 
-The seconds from each click to its first result are written to a JSON file for the reliability report
-(``benchmarks/reliability_report.py``), with the server's cold start and memory; nothing here is timed.
+The seconds from each click to its first result (and, for Generate, to all 300 characters on screen: ``full_s``)
+are written to a JSON file for the reliability report (``benchmarks/reliability_report.py``), with the server's
+cold start and memory; nothing here is timed (``benchmarks/page_timings.py`` prints the timings table).
 
 * ``$RNN_E2E_SHOTS``: folder for the screenshots (default: a pytest temporary folder, printed at the end);
 * ``$RNN_E2E_TIMINGS``: the JSON file (default: ``timings.json`` in the screenshot folder);
@@ -179,3 +180,26 @@ def test_page(spec: PageSpec, lang: str, app, browser, report, shots: Path) -> N
         row["seen"] = row["seen"][:200]
     report["pages"].append(row)
 
+
+
+def test_a_teachers_link_opens_generate_as_set_and_back_restores_it(app, browser) -> None:
+    """Issue 16: the settings live in the URL; a link opens the page as set, a change goes into the address
+    (a new history entry), and the browser's Back button takes the page back with it."""
+    v = harness.visit(browser, f"{app.base}/generate_text?method=greedy&seed=3&prime=ANNA%3A")
+    page = v.page
+    try:
+        seed = page.locator(key_css("generate.seed")).locator("input")
+        assert page.locator(key_css("generate.prime")).locator("textarea").input_value() == "ANNA:"
+        assert seed.input_value() == "3"
+        options = page.locator(key_css("generate.method")).get_by_role("radio")
+        checked = [options.nth(j).inner_text().strip() for j in range(options.count())
+                   if options.nth(j).get_attribute("aria-checked") == "true"]
+        assert checked == [t("page.generate_text.method.greedy", lang="en")]
+        actions.set_number(page, "generate.seed", 5)
+        harness.wait_for(lambda: "seed=5" in page.url, "seed=5 in the address")
+        page.go_back()
+        harness.wait_for(lambda: "seed=3" in page.url and seed.input_value() == "3", "Back: the seed 3 again")
+        harness.settle(page)
+        assert "method=greedy" in page.url and not harness.problems(v), harness.problems(v)
+    finally:
+        v.close()

@@ -40,5 +40,8 @@ def test_two_visitors_while_two_runs_train(tmp_path, capsys):
     assert {"generate", "ngram"} <= done  # each visitor's first action, at least
     assert len(result.runs) == 2
     assert all(run["step_at_load_end"] > run["step_at_load_start"] for run in result.runs), result.runs
-    if result.peak_bytes is not None:  # Linux: /proc
-        assert result.peak_bytes < MEMORY_BUDGET, f"server peak {result.peak_bytes / 1e9:.2f} GB"
+    # Linux: /proc. The proportional size: the training processes share the torch libraries with the server, which
+    # a sum of resident sizes counts three times (issue 15: training left the server for processes of its own).
+    peak = result.peak_pss_bytes if result.peak_pss_bytes is not None else result.peak_bytes
+    if peak is not None:
+        assert peak < MEMORY_BUDGET, f"server peak {peak / 1e9:.2f} GB"

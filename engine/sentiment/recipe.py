@@ -1,0 +1,114 @@
+"""Training recipe of the sentiment classifier: tokenizer, model, batches, trainer; and accuracy.
+
+**One sentencepiece model per language, not a joint one.** English and Korean share no script, so a
+joint vocabulary would share almost no pieces: each shipped model, trained on one language only, would
+carry the other language's pieces as dead rows of its embedding (half of an 8k vocabulary, half of the
+file) and get half the pieces for its own language. Each checkpoint stores its own ``spm.model``
+(trained by ``train sentiment`` on the training split of its language) next to the weights.
+
+    >>> data = SentimentData(vocab_size=300)
+    >>> data.batch_size, data.vocab_size
+    (64, 300)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import torch
+
+from engine.data.corpora import DataError
+from engine.data.parallel import SubwordTokenizer
+from engine.sentiment.batches import ClassBatches, eval_batches, pad_ids
+from engine.sentiment.data import SentimentSplits
+from engine.sentiment.model import MAX_PIECES, TOKENIZER_FILE, SentimentClassifier, SentimentConfig
+from engine.train.run_options import RunOptions
+from engine.train.trainer import TrainConfig, Trainer
+
+__all__ = ["SentimentData", "sentiment_trainer", "train_tokenizer", "encode_texts", "accuracy", "predict_probs"]
+
+
+@dataclass
+class SentimentData:
+    """How the texts become batches (``train sentiment`` flags are generated from these fields)."""
+
+    vocab_size: int = field(default=8000, metadata={"help": "sentencepiece vocabulary size of the language"})
+    spm_type: str = field(default="unigram", metadata={"help": "sentencepiece model type",
+                                                       "choices": ("unigram", "bpe")})
+    batch_size: int = field(default=64, metadata={"help": "texts per batch"})
+    max_train: int = field(default=0, metadata={"help": "use at most N training texts, evenly spaced (0: all)"})
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 50 or self.batch_size < 1 or self.max_train < 0:
+            raise ValueError("vocab_size must be >= 50, batch_size >= 1, max_train >= 0")
+
+
+def train_tokenizer(texts: list[str], data: SentimentData) -> SubwordTokenizer:
+    """A sentencepiece model of one language, trained on its (distinct) training texts."""
+    return SubwordTokenizer.train(sorted(set(texts)), vocab_size=data.vocab_size, model_type=data.spm_type,
+                                  num_threads=1)
+
+
+def encode_texts(tokenizer: SubwordTokenizer, pairs: list[tuple[str, int]]) -> tuple[list[list[int]], list[int]]:
+    """Ids (cut at MAX_PIECES) and labels of prepared ``(text, label)`` pairs; texts with no pieces dropped."""
+    ids = tokenizer.encode_batch([t for t, _ in pairs])
+    keep = [i for i, x in enumerate(ids) if x]
+    return [ids[i][:MAX_PIECES] for i in keep], [pairs[i][1] for i in keep]
+
+
+def sentiment_trainer(splits: SentimentSplits, model: SentimentConfig, data: SentimentData, train: TrainConfig,
+                      run: RunOptions | None = None, tokenizer: SubwordTokenizer | None = None,
+                      **options) -> Trainer:
+    """Build (or resume) a classifier training run on ``splits`` (train: batches, val: validation loss).
+
+    The tokenizer is the resumed run's, else ``tokenizer``, else one trained on ``splits.train`` (saved
+    in every checkpoint as ``spm.model``). ``model.lang`` is set to ``splits.lang``.
+    """
+    run = RunOptions.of(run, **options)
+    train_pairs = splits.train[:: max(1, len(splits.train) // data.max_train)] if data.max_train else splits.train
+    if not train_pairs or not splits.val:
+        raise DataError(f"no training or no validation texts ({splits.sizes()})")
+    resumed = run.resumed(SentimentConfig)
+    if resumed is not None:
+        model, _, last = resumed
+        tokenizer = SubwordTokenizer.load(last / TOKENIZER_FILE)
+    elif tokenizer is None:
+        tokenizer = train_tokenizer([t for t, _ in train_pairs], data)
+    torch.manual_seed(train.seed)
+    net = SentimentClassifier(replace(model, vocab_size=len(tokenizer), lang=splits.lang), tokenizer)
+    ids, labels = encode_texts(tokenizer, train_pairs)
+    val = eval_batches(*encode_texts(tokenizer, splits.val))
+    meta = {"data": asdict(data), "split_sizes": splits.sizes(), "train_texts": len(ids),
+            "tokenizer_info": {"type": data.spm_type, "pieces": len(tokenizer), "joint": False,
+                               "lang": splits.lang}}
+    return run.trainer(net, ClassBatches(ids, labels, data.batch_size, seed=train.seed), train,
+                       eval_batches=lambda: val, meta=meta)
+
+
+@torch.no_grad()
+def predict_probs(model: torch.nn.Module, ids: list[list[int]], batch_size: int = 256) -> torch.Tensor:
+    """P(class) of each (non-empty) id list, in order: (N, classes); ``model`` takes ``(ids, lengths)``."""
+    was = model.training
+    model.eval()
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    dev = next(model.parameters()).device
+    parts = []
+    try:
+        for s in range(0, len(order), batch_size):
+            x, lengths = pad_ids([ids[i] for i in order[s:s + batch_size]])
+            parts.append(model((x.to(dev), lengths))[0].float().softmax(-1).cpu())
+    finally:
+        model.train(was)
+    out = torch.empty(len(ids), parts[0].shape[1])
+    out[order] = torch.cat(parts)
+    return out
+
+
+def accuracy(model: torch.nn.Module, pairs: list[tuple[str, int]], tokenizer: SubwordTokenizer | None = None) -> float:
+    """Fraction of prepared ``(text, label)`` pairs classified right (a text with no pieces counts as wrong);
+    ``tokenizer`` defaults to the model's."""
+    if not pairs:
+        raise DataError("accuracy of no texts")
+    ids, labels = encode_texts(tokenizer or model.tokenizer, pairs)
+    pred = predict_probs(model, ids).argmax(-1)
+    return float((pred == torch.tensor(labels)).sum()) / len(pairs)

@@ -1,0 +1,69 @@
+"""The Train page's form in the URL (AppTest): a teacher's link opens the form as set, hostile values are
+clamped, a change goes into the URL, Back restores the form, and the run's own ``?run=&key=`` stay apart.
+No training runs here (tests/test_page_train.py trains)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import i18n
+from engine.train.live import LIMITS
+
+PAGE = Path(__file__).resolve().parents[1] / "dashboard" / "pages" / "train_char_lstm.py"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.data.corpora as corpora
+
+    monkeypatch.setenv("RNN_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("RNN_DATA_DIR", str(tmp_path / "no-data"))
+    monkeypatch.setattr(corpora, "CACHE_DIR", tmp_path / "no-cache")
+
+
+def _page(lang: str = "en", **query: str) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["lang"] = lang
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_teachers_link_opens_the_form_as_set(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(i18n, "_fallback_lang", lang)  # AppTest formats option labels outside the script run
+    at = _page(lang, corpus="kjv", cell="gru", impl="scratch", layers="1", hidden="256", lr="0.01", clip="0",
+               bptt="full", max_steps="500", sample_every="0")
+    assert at.selectbox(key="train.corpus").value == "kjv" and at.selectbox(key="train.cell").value == "gru"
+    assert at.radio(key="train.impl").value == "scratch" and at.radio(key="train.bptt").value == "full"
+    assert at.select_slider(key="train.layers").value == 1 and at.select_slider(key="train.hidden").value == 256
+    assert at.select_slider(key="train.lr").value == 0.01 and at.select_slider(key="train.clip").value == 0.0
+    assert at.number_input(key="train.max_steps").value == 500 and at.number_input(key="train.sample_every").value == 0
+
+
+def test_hostile_values_are_clamped_and_a_default_form_has_a_clean_address() -> None:
+    at = _page(cell="transformer", hidden="99999", embd="-1", max_steps="1e12", eval_every="0", lr="NaN",
+               dropout="7", peephole="maybe", run_id="x")
+    assert at.selectbox(key="train.cell").value == "lstm"
+    assert at.select_slider(key="train.hidden").value == 1024 and at.select_slider(key="train.embd").value == 8
+    assert at.number_input(key="train.max_steps").value == LIMITS.max_steps
+    assert at.number_input(key="train.eval_every").value == 1
+    assert at.select_slider(key="train.lr").value == 3e-3 and at.slider(key="train.dropout").value == 0.5
+    assert at.query_params["hidden"] == "1024" and "cell" not in at.query_params and "lr" not in at.query_params
+    assert not {k for k in _page().query_params if k != "lang"}
+
+
+def test_changes_go_into_the_url_and_back_restores_the_form() -> None:
+    at = _page()
+    at.select_slider(key="train.hidden").set_value(64).run()
+    at.selectbox(key="train.cell").set_value("rnn").run()
+    assert at.query_params["hidden"] == "64" and at.query_params["cell"] == "rnn"
+    del at.query_params["cell"]  # Back
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="train.cell").value == "lstm" and at.select_slider(key="train.hidden").value == 64
+    assert "run" not in at.query_params and "key" not in at.query_params  # no run: none of its parameters
