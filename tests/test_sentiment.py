@@ -143,6 +143,13 @@ def test_members_average_their_probabilities_and_each_learns_alone() -> None:
     one = SentimentClassifier(SentimentConfig(vocab_size=30, n_embd=6, n_hidden=5, dropout=0.0))
     assert m.num_params() == one.num_params() + 2 * (one.num_params() - 30 * 6)  # the embedding is shared
     assert "more_rnns.0.weight_ih_l0" in m.state_dict() and "more_rnns.0.weight_ih_l0" not in one.state_dict()
+    own = SentimentClassifier(SentimentConfig(vocab_size=30, n_embd=6, n_hidden=5, members=3, own_embeddings=True))
+    assert own.embed.weight.shape == (30, 18) and own.num_params() == 3 * one.num_params()  # 3 independent readers
+    with torch.no_grad():
+        own.embed.weight[:, 6:] = 0.0  # member 1 reads columns 0..5 only: its states do not see the others
+        first = own.eval().states(own.input_vectors(x), lengths)
+        own.embed.weight[:, 6:] = 1.0
+        assert torch.equal(first, own.states(own.input_vectors(x), lengths))
     smooth = SentimentClassifier(SentimentConfig(vocab_size=30, n_embd=6, n_hidden=5, dropout=0.0,
                                                  label_smoothing=0.2))
     smooth.load_state_dict(one.state_dict())

@@ -60,7 +60,11 @@ def test_plain_examples_are_classified_right(lang: str) -> None:
 def test_embedding_table_of_a_shipped_model() -> None:
     _folder("sentiment-en")
     pieces, E = embedding_table("sentiment-en")
-    assert len(pieces) == E.shape[0] == 8000 and E.shape[1] == 80 and pieces[:4] == ["<pad>", "<unk>", "<s>", "</s>"]
+    from engine import load_pretrained
+
+    c = load_pretrained("sentiment-en").config
+    width = c.n_embd * (c.members if c.own_embeddings else 1)  # with own embeddings: each reader's columns side by side
+    assert len(pieces) == E.shape[0] == 8000 and E.shape[1] == width and pieces[:4] == ["<pad>", "<unk>", "<s>", "</s>"]
     assert E.dtype == torch.float32 and not E.requires_grad
 
 

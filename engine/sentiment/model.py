@@ -73,6 +73,9 @@ class SentimentConfig:
     members: int = field(default=1, metadata={
         "help": "independent recurrent readers (each its own LSTM and V, c) over one shared embedding, "
                 "each trained as a classifier of its own; P(class) is the average of their probabilities"})
+    own_embeddings: bool = field(default=False, metadata={
+        "help": "with members > 1: each member reads its own n_embd columns of the embedding table (fully "
+                "independent readers) instead of one shared n_embd-dim embedding"})
     n_classes: int = 2
 
     def __post_init__(self) -> None:
@@ -113,7 +116,8 @@ class SentimentClassifier(nn.Module):
         c = config
         gates = {"lstm": 4, "gru": 3}[c.cell] * c.n_hidden  # rows of U: one block per gate
         if c.inputs == "embedding":
-            self.embed = nn.Embedding(c.vocab_size, c.n_embd, padding_idx=PAD_ID)
+            self.embed = nn.Embedding(c.vocab_size, c.n_embd * (c.members if c.own_embeddings else 1),
+                                      padding_idx=PAD_ID)
             rnn_in = c.n_embd
         else:  # one-hot: the embedding *is* U, one column per token and direction (see the module docstring)
             self.embed = nn.Embedding(c.vocab_size, gates * c.directions, padding_idx=PAD_ID)
@@ -165,6 +169,8 @@ class SentimentClassifier(nn.Module):
         """h(t) for t = 1..T of each text (zeros after its end): (B, T, H * directions); of the first
         member's recurrence unless ``member`` says otherwise."""
         rnn = self.rnn if member == 0 else self.more_rnns[member - 1]
+        if self.config.own_embeddings and self.config.members > 1:  # this member's columns of E
+            x = x[..., member * self.config.n_embd:(member + 1) * self.config.n_embd]
         packed = pack_padded_sequence(self.drop(x), lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, _ = rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
