@@ -11,6 +11,8 @@ trained on them and their initialisation by spectral radius), :mod:`engine.lab.g
 norms ‖∂L/∂h(t)‖ and the connectivity ‖∂o(t)/∂x(k)‖), :mod:`engine.lab.sweep` (training them side by
 side, the length sweep and its shipped results),
 :mod:`engine.lab.inside_lstm` (a char-LSTM's gates, memory cell and h(t) per layer, peepholes),
-:mod:`engine.lab.units` (interpretable units: feature correlations, span query, saturation, PCA) and
-:mod:`engine.lab.inside_lstm_results` (their precomputation over the validation split).
+:mod:`engine.lab.units` (interpretable units: feature correlations, span query, saturation, PCA),
+:mod:`engine.lab.inside_lstm_results` (their precomputation over the validation split),
+:mod:`engine.lab.representations` (a sentence as a bag of words, a one-hot matrix and a model's embeddings) and
+:mod:`engine.lab.embedding_space` (nearest neighbours and a 2D projection of an embedding table).
 """
