@@ -91,3 +91,14 @@ def test_eval_reproduces_the_card(lang: str, on: str, capsys) -> None:
     assert main(["eval-sentiment", "--model", str(folder), "--on", on, "--json"]) == 0
     measured = json.loads(capsys.readouterr().out)[on]["accuracy"]
     assert measured == pytest.approx(json.loads((folder / "metrics.json").read_text())["accuracy"][on], abs=1e-4)
+
+
+def test_comparison_card_matches_its_files():
+    folder = Path(__file__).resolve().parents[1] / "pretrained" / "sentiment-comparison"
+    card = (folder / "card.md").read_text()
+    for lang in ("en", "ko"):
+        table = json.loads((folder / f"{lang}.json").read_text())
+        assert table["command"] in card
+        for row in table["rows"]:
+            assert f"| {row['name']} | {row['params']:,} | {row['val_accuracy']:.4f} | {row['test_accuracy']:.4f} |" \
+                in card, (lang, row["name"])
