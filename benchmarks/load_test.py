@@ -13,6 +13,10 @@ runs are stopped at the end. Printed: the seconds from click to first result per
 the errors (exception boxes, browser page errors, timeouts), the server's peak resident memory (its process
 tree sampled every 0.2 s, and its VmHWM) and the steps the runs trained meanwhile.
 
+The visitors' browsers run on this machine, sharing its CPUs with the server (on a public host each visitor's
+browser runs on the visitor's own machine): ``--browser-nice`` (default 5) starts them at a lower priority than
+the server (0), and higher than the training processes (+10), so a page's latency is the server's work first.
+
 Loopback only. Bounded in time: ``--seconds`` plus the start of the runs plus one action's ``--timeout``.
 Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--json FILE`` writes the result
 (``benchmarks/reliability_report.py`` reads it); ``tests/browser/test_load.py`` runs a short version in CI.
@@ -42,6 +46,9 @@ import numpy as np  # noqa: E402
 ACTION_PAGES = list(actions.ACTIONS)  # generate_text, ngram_vs_rnn, translate, caption_image
 NAMES = {slug: action.__name__ for slug, action in actions.ACTIONS.items()}  # the Outcome's action name
 LANGS = ("en", "ko")
+#: The visitors' browsers' niceness by default. On a public host the visitors' browsers run on their own machines;
+#: here they share the 2 CPUs with the server. At +5 they wait for the server (0) but not for training (+10).
+BROWSER_NICE = 5
 
 
 @dataclass
@@ -51,6 +58,7 @@ class LoadResult:
     seconds: float
     trainers: int
     hidden: int | None
+    browser_nice: int = 0  # the visitors' browsers' niceness (the server's is 0, its training processes' 10)
     first_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to first result
     done_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to end of the script run
     errors: list[str] = field(default_factory=list)
@@ -151,7 +159,7 @@ def _session(k: int, base: str, start: _Start, ready: threading.Event, result: L
     lang = LANGS[k % len(LANGS)]
     order = ACTION_PAGES[k % len(ACTION_PAGES):] + ACTION_PAGES[:k % len(ACTION_PAGES)]
     try:
-        with harness.chromium() as browser:
+        with harness.chromium(nice=result.browser_nice) as browser:
             v = harness.visit(browser, f"{base}/" + ("" if lang == "en" else f"?lang={lang}"), timeout_s=timeout_s)
             ready.set()
             start.go.wait()
@@ -181,7 +189,7 @@ def _trainers(base: str, result: LoadResult, running: threading.Event, stop: thr
               timeout_s: float) -> None:
     """Start ``result.trainers`` runs, each as another visitor; when ``stop`` is set, stop them."""
     try:
-        with harness.chromium() as browser:
+        with harness.chromium(nice=result.browser_nice) as browser:
             text = actions.training_text()
             visits = []
             for k in range(result.trainers):
@@ -210,7 +218,7 @@ def _trainers(base: str, result: LoadResult, running: threading.Event, stop: thr
 
 def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: int | None = None,
         url: str | None = None, pid: int | None = None, runs_dir: Path | None = None,
-        timeout_s: float = 90) -> LoadResult:
+        timeout_s: float = 90, browser_nice: int = 0) -> LoadResult:
     """Run the load test (starting the app unless ``url`` is given); see the module docstring."""
     with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
         server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
@@ -220,7 +228,8 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
                 url = server.base
             sampler = harness.MemorySampler(pid) if pid else None
             pss = PssSampler(pid or (server.proc.pid if server is not None else None))
-            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden)
+            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden,
+                                browser_nice=browser_nice)
             running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
             ready = [threading.Event() for _ in range(sessions)]
             trainer = threading.Thread(target=_trainers, args=(url, result, running, stop, timeout_s), daemon=True)
@@ -256,7 +265,8 @@ def print_table(r: LoadResult) -> None:
     size = f"hidden size {r.hidden}" if r.hidden else "the page's default model"
     print(f"RNN Lab load test: {r.sessions} visitors for {r.seconds:.0f} s while {r.trainers} training runs "
           f"({size}) train; {r.url}; {r.cpus} CPUs, load average at the end "
-          f"{'n/a' if not r.load_avg else ' '.join(f'{x:.1f}' for x in r.load_avg)}")
+          f"{'n/a' if not r.load_avg else ' '.join(f'{x:.1f}' for x in r.load_avg)}; visitors' browsers at "
+          f"niceness {r.browser_nice}")
     print(f"\n{'action':<10} {'runs':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'done p50 s':>11} {'errors':>7}")
     for row in r.stats():
         cells = [f"{row[k]:.2f}" if row[k] is not None else "–" for k in ("p50_s", "p95_s", "max_s", "done_p50_s")]
@@ -284,12 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url", help="a running app (loopback) instead of starting one")
     ap.add_argument("--pid", type=int, help="with --url: the server's process id, to measure its memory")
     ap.add_argument("--json", type=Path, help="also write the result as JSON to this file")
+    ap.add_argument("--browser-nice", type=int, default=BROWSER_NICE,
+                    help="run the visitors' browsers at this lower CPU priority (0: the server's)")
     args = ap.parse_args(argv)
     if (reason := harness.browser_unavailable()) is not None:
         print(f"cannot run: {reason}", file=sys.stderr)
         return 2
     result = run(sessions=args.sessions, seconds=args.seconds, trainers=args.trainers, hidden=args.hidden,
-                 url=args.url, pid=args.pid, timeout_s=args.timeout)
+                 url=args.url, pid=args.pid, timeout_s=args.timeout, browser_nice=args.browser_nice)
     print_table(result)
     if args.json:
         args.json.write_text(json.dumps({**asdict(result), "stats": result.stats()}, indent=1) + "\n")

@@ -9,7 +9,8 @@
 2. Each page's main action (``tests/browser/actions.py``), after the page's model is loaded (the first action on
    a page loads it and is not counted), ``--repeats`` times: Generate with each decoding method (greedy,
    sampling, top-k, top-p: the page opened with ``?method=...``, the way a teacher's link opens it, and 300
-   characters, the page's default), N-gram (the page reloaded until its surprisal chart is drawn), Translate
+   characters, the page's default), N-gram (the next passage picked until
+   its surprisal chart is drawn for it), Translate
    (Translate pressed), Caption (another example picture picked).
 
 Printed: a Markdown table per part. Columns: first result (click to the first sign of the result), full (to

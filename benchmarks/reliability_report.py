@@ -172,7 +172,9 @@ def render(m: dict) -> str:
         f"`python benchmarks/load_test.py --sessions {load['sessions']} --seconds {load['seconds']:.0f}`: "
         f"{load['sessions']} visitors, each in its own headless Chromium, going round the Generate, N-gram, "
         f"Translate and Caption pages for {load['seconds']:.0f} s while {load['trainers']} other visitors' training "
-        f"runs trained (the page's default model, started and stopped on the Train page). "
+        f"runs trained (the page's default model, started and stopped on the Train page). The browsers run on this "
+        f"machine at niceness {load.get('browser_nice', 0)} (the server at 0, its training processes at +10): on a "
+        f"public host they would run on the visitors' own machines. "
         f"{total_actions} actions, **{len(load['errors'])} errors**; server peak memory **{_gb(load['peak_bytes'])}** "
         f"resident, summed over the server and its training processes (which share the torch libraries: those pages "
         f"count once per process), **{_gb(load.get('peak_pss_bytes'))}** proportional (each page counted once; "
@@ -184,7 +186,8 @@ def render(m: dict) -> str:
           f"{_s(r['done_p50_s'])} | {r['errors']} |" for r in rows],
         "",
         "Seconds from the click to the first result on screen (the caption of a picture is cached per picture "
-        "and settings, as the app does for everyone; N-gram is the page opened until its surprisal chart is drawn).",
+        "and settings, as the app does for everyone; N-gram is the next passage picked until its surprisal chart "
+        "is drawn).",
         "", _target_line(rows), "",
         "The runs train in processes of their own (`engine/train/live_worker.py`): niceness +10 over the server, "
         "one torch thread each; the server gives each inference one torch thread "
@@ -206,8 +209,8 @@ def render(m: dict) -> str:
         "",
         "Page open: navigation to the page's title on screen. First result: from the click to the first sign of "
         "the result (Generate: the first streamed characters; Train: step 1 in the progress bar; N-gram: from "
-        "reloading the page to its surprisal chart). Done: until the script run that made it ended (Generate "
-        "streams its 300 characters, so done is the last one shown).",
+        "moving the passage slider to the surprisal chart of the new passage). Done: until the script run that "
+        "made it ended (Generate streams its 300 characters, so done is the last one shown).",
         "",
         "## Memory with every model loaded",
         "",
@@ -294,7 +297,8 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
     print(f"    {summary}\n2/6 cold starts and memory ...", flush=True)
     m["server"] = cold_starts_and_memory(args.cold_starts, tmp / "runs")
     print("3/6 load test ...", flush=True)
-    result = load_test.run(sessions=args.sessions, seconds=args.seconds, trainers=2, runs_dir=tmp / "load-runs")
+    result = load_test.run(sessions=args.sessions, seconds=args.seconds, trainers=2, runs_dir=tmp / "load-runs",
+                           browser_nice=load_test.BROWSER_NICE)
     load_test.print_table(result)
     m["load"] = {**vars(result), "stats": result.stats()}
     print("4/6 hardening tests ...", flush=True)

@@ -174,6 +174,41 @@ def test_classifier_overfits_a_generated_dataset_and_round_trips(tokenizer, tmp_
     assert [p.label for p in loaded.predict(["the film was great", "the plot was awful"])] == ["positive", "negative"]
 
 
+def test_distillation_trains_on_the_teachers_averaged_probabilities(tokenizer, tmp_path: Path) -> None:
+    from engine.data.corpora import DataError
+
+    train = generated(96, seed=1)
+    splits = SentimentSplits("en", train, train[:32], train[32:64])
+    cfg = SentimentConfig(n_embd=16, n_hidden=16, dropout=0.0)
+    for seed in (1, 2):  # two teachers, the same tokenizer
+        t = sentiment_trainer(splits, cfg, SentimentData(vocab_size=300, batch_size=16),
+                              TrainConfig(max_steps=30, lr=1e-2, warmup_steps=5, eval_every=1000, seed=seed),
+                              device="cpu", tokenizer=tokenizer)
+        t.fit()
+        save_checkpoint(tmp_path / f"t{seed}", t.model, dtype=torch.float32)
+    data = SentimentData(vocab_size=300, batch_size=16, teachers=f"{tmp_path / 't1'}, {tmp_path / 't2'}",
+                         distill_weight=0.7, distill_temperature=2.0)
+    student = sentiment_trainer(splits, cfg, data, TrainConfig(max_steps=120, lr=1e-2, warmup_steps=5,
+                                                               eval_every=1000), device="cpu")
+    assert student.model.tokenizer.encode("great film") == tokenizer.encode("great film")  # the teachers' pieces
+    batch = student.train_batches(0)
+    y = batch.targets  # (B, 2): 0.7 * the teachers' averaged softened probabilities + 0.3 * the label
+    assert y.shape == (16, 2) and torch.allclose(y.sum(-1), torch.ones(16))
+    teachers = [load_model(tmp_path / f"t{s}", device="cpu").eval() for s in (1, 2)]
+    x, lengths = batch.inputs
+    with torch.no_grad():
+        want = sum((m((x, lengths))[0] / 2.0).softmax(-1) for m in teachers) / 2
+    onehot = (y - 0.7 * want) / 0.3
+    assert torch.allclose(onehot.sum(-1), torch.ones(16), atol=1e-4)
+    assert torch.allclose(onehot, onehot.round(), atol=1e-4)  # the rest is the label's one-hot
+    student.fit()
+    assert accuracy(student.model.eval(), train) == 1.0
+    with pytest.raises(DataError, match="sentiment checkpoint"):
+        sentiment_trainer(splits, cfg, replace(data, teachers=str(tmp_path)), TrainConfig(max_steps=1), device="cpu")
+    with pytest.raises(DataError, match="not a ko sentiment"):
+        sentiment_trainer(replace(splits, lang="ko"), cfg, data, TrainConfig(max_steps=1), device="cpu")
+
+
 def test_empty_and_long_texts(tokenizer) -> None:
     m = SentimentClassifier(SentimentConfig(vocab_size=len(tokenizer), n_embd=4, n_hidden=4), tokenizer).eval()
     for bad in ("", "   ", "\u200b"):

@@ -3,7 +3,9 @@
 Models: the shipped ``captioner-flickr8k`` (when ``pretrained/`` has it) and the captioner checkpoints
 among this browser session's models and the saved runs (the lists the Generate page uses, kept to
 ``kind == "captioner"``), loaded through the shared cached loaders. Pictures: an example shipped with
-the app (``dashboard/assets/examples``, public domain / CC0), an upload, or a camera photo (the camera
+the app (``dashboard/assets/examples``, public domain / CC0), one of the out-of-domain test photos
+(:mod:`engine.captioning.ood`: the page says whether the caption names the photo's main subject and shows the
+references written for it), an upload, or a camera photo (the camera
 starts only when its toggle is on, so the browser does not ask for it on page load). Every picture goes
 through :func:`engine.captioning.images.load_image`; what it refuses becomes a translated error. Captions are
 cached per (model, picture, decoding settings), so choosing words never captions again. Overlays
@@ -33,20 +35,28 @@ from dashboard.components.model_picker import (
 from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.captioning.ood import OODPhoto, load_photos, names_subject
+from engine.data.corpora import DataError
 from engine.train.checkpoint import CheckpointError
 
 _P = "page.caption_image."
 K = "caption."  # widget key prefix
 KIND = "captioner"
 DEFAULT_MODEL = "captioner-flickr8k"
-SOURCES = ("example", "upload", "camera")
+try:  # the out-of-domain test photos (engine/captioning/ood_photos), with their references and credits
+    PHOTOS: dict[str, OODPhoto] = {p.id: p for p in load_photos(check=False)}
+except DataError:
+    PHOTOS = {}
+SOURCES = ("example", "photos", "upload", "camera") if PHOTOS else ("example", "upload", "camera")
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp"]
 METHODS = ("beam", "greedy")
 MAX_BEAM = 10
-#: The page's settings in the URL (?example=dog&method=greedy); widget keys K + name.
+#: The page's settings in the URL (?example=cat&method=greedy, ?source=photos&photo=two_dogs); widget keys K + name.
 URL = UrlState(K, {
+    "source": Setting("example", SOURCES),
     "example": Setting(next(iter(captioning.EXAMPLES)), tuple(captioning.EXAMPLES)), "method": Setting("beam", METHODS),
     "beam_width": Setting(3, (1, MAX_BEAM)), "n_best": Setting(3, (1, MAX_BEAM)),
+    **({"photo": Setting(next(iter(PHOTOS)), tuple(PHOTOS))} if PHOTOS else {}),
 })
 # One upload limit: the server refuses a larger upload (server.maxUploadSize, .streamlit/config.toml), so the
 # uploader checks it in the browser (with a message, before sending), its help and the errors state it.
@@ -106,22 +116,32 @@ def _model_info(model: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------- picture
-def _picture() -> tuple[bytes, str, str | None] | None:
-    """(file bytes, name to show, example name or None) of the chosen picture, or None while there is none."""
-    source = st.segmented_control(_t("source"), SOURCES, default="example", required=True, key=K + "source",
+def _picture() -> tuple[bytes, str, str | None, OODPhoto | None] | None:
+    """(file bytes, name to show, credit line or None, test photo or None) of the chosen picture, or None while
+    there is none."""
+    source = st.segmented_control(_t("source"), SOURCES, required=True, key=URL.key("source"),
                                   format_func=lambda s: _t(f"source.{s}")) or "example"
     if source == "example":
         names = list(captioning.EXAMPLES)
         name = st.segmented_control(_t("example"), names, required=True, key=URL.key("example"),
                                     format_func=lambda n: _t(f"example.{n}")) or names[0]
-        return captioning.example_bytes(name), _t(f"example.{name}"), name
+        credit = _t(f"credit.{name}") + " " + _t("credit_more")
+        return captioning.example_bytes(name), _t(f"example.{name}"), credit, None
+    if source == "photos":
+        ids = list(PHOTOS)
+        photo = PHOTOS[st.selectbox(_t("photo"), ids, key=URL.key("photo"), format_func=lambda i: _t(f"photo.{i}"),
+                                    help=_t("photo_help", n=len(ids))) or ids[0]]
+        src = photo.source
+        credit = _t("photo_credit", author=src.get("author", "?"), licence=src.get("licence", "?"),
+                    package=src.get("package", "?"))
+        return photo.path.read_bytes(), _t(f"photo.{photo.id}"), credit, photo
     if source == "upload":
         upload = st.file_uploader(_t("upload"), type=UPLOAD_TYPES, key=K + "upload", max_upload_size=LIMITS["mb"],
                                   help=_t("upload_help", **LIMITS))
         if upload is None:
             st.caption(_t("upload_waiting"))
             return None
-        return upload.getvalue(), upload.name, None
+        return upload.getvalue(), upload.name, None, None
     if not st.toggle(_t("camera_toggle"), key=K + "camera_on", help=_t("camera_toggle_help")):
         st.caption(_t("camera_waiting"))
         return None
@@ -129,7 +149,7 @@ def _picture() -> tuple[bytes, str, str | None] | None:
     if photo is None:
         st.caption(_t("camera_waiting"))
         return None
-    return photo.getvalue(), _t("camera_photo"), None
+    return photo.getvalue(), _t("camera_photo"), None, None
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)
@@ -173,6 +193,14 @@ def _show_caption(result: Any, method: str) -> None:
                      numbers={_t("col.score"): [float(alt.score) for alt in result.n_best],
                               _t("col.logprob"): [float(alt.logprob) for alt in result.n_best]})
         st.caption(_t("n_best_caption"))
+
+
+def _show_photo_check(result: Any, photo: OODPhoto) -> None:
+    """For a test photo: does the caption name the photo's main subject, and the references written for it."""
+    named = names_subject(result.text, photo.subject)
+    st.markdown(_t("photo_named" if named else "photo_missed", subject=_t(f"subject.{photo.subject}")))
+    with st.expander(_t("photo_references")):
+        st.markdown("\n".join(f"- {ref}" for ref in photo.references))
 
 
 def _show_top5(result: Any, encoder: str) -> None:
@@ -242,7 +270,7 @@ def _render() -> None:
         chosen = _picture()
     if chosen is None:
         return
-    data, name, example = chosen
+    data, name, credit, photo = chosen
     digest = hashlib.sha256(data).hexdigest()
     try:
         picture, info = _decoded(digest, data)
@@ -255,8 +283,8 @@ def _render() -> None:
                      format=info.get("source_format", "?"))
         if info.get("exif_transposed"):
             details += " · " + _t("picture_rotated")
-        if example:
-            details += "  \n" + _t(f"credit.{example}") + " " + _t("credit_more")
+        if credit:
+            details += "  \n" + credit
         st.image(picture, caption=None)
         st.caption(details)
     with right:
@@ -268,6 +296,8 @@ def _render() -> None:
             st.error(_t("caption_failed", message=str(exc)), icon=":material/error:")
             return
         _show_caption(result, method)
+        if photo is not None:
+            _show_photo_check(result, photo)
         _show_top5(result, model.config.encoder)
     _show_attention(result, picture)
 

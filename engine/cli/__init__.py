@@ -8,7 +8,7 @@ the function that runs each one:
 :mod:`engine.cli.charlm`       ``train charlm``, ``generate``, ``eval``
 :mod:`engine.cli.ngram`        ``train ngram``
 :mod:`engine.cli.translator`   ``train translator``, ``translate``, ``eval-translator``
-:mod:`engine.cli.captioner`    ``train captioner``, ``caption``, ``eval-captioner``
+:mod:`engine.cli.captioner`    ``train captioner``, ``caption``, ``eval-captioner``, ``eval-captioner-ood``
 :mod:`engine.cli.export`       ``export``
 :mod:`engine.cli.lab`          ``lab sweep``, ``lab inside-lstm`` (the lab pages' precomputed experiments)
 :mod:`engine.cli.timeseries`   ``train forecaster``, ``eval-forecaster``

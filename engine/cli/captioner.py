@@ -7,6 +7,7 @@ One command group of :mod:`engine.cli`::
     python -m engine train captioner --dry-run            # generated shapes, tiny model, 6 steps
     python -m engine caption photo.jpg --beam-width 3 --n-best 3 --top5
     python -m engine eval-captioner --model ~/rnnlab-runs/captioner-flickr8k/best
+    python -m engine eval-captioner-ood --model captioner-flickr8k --json ood.json   # photos outside Flickr8k
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from engine.cli.common import (
     run_dir_for,
 )
 
-__all__ = ["add_parsers", "cmd_caption", "cmd_eval_captioner", "cmd_train_captioner"]
+__all__ = ["add_parsers", "cmd_caption", "cmd_eval_captioner", "cmd_eval_captioner_ood", "cmd_train_captioner"]
 
 DEFAULT_MODEL = "captioner-flickr8k"
 
@@ -94,6 +95,17 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common_args(ev)
     ev.set_defaults(func=cmd_eval_captioner)
+
+    ood = commands.add_parser("eval-captioner-ood", formatter_class=fmt,
+                              help="a captioner on photos that are not Flickr8k's: subject named, BLEU, "
+                                   "robustness to resizing, JPEG, grayscale and cropping (issue 17)")
+    ood.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
+    ood.add_argument("--beam", type=int, default=3, help="beam width")
+    ood.add_argument("--photos-dir", default=None, help="folder with photos.json (default: the shipped photos)")
+    ood.add_argument("--threads", type=int, default=1, help="torch CPU threads (the timing is per thread count)")
+    ood.add_argument("--json", default=None, metavar="PATH", help="also write the full result as JSON to PATH")
+    add_common_args(ood, data=False)
+    ood.set_defaults(func=cmd_eval_captioner_ood)
 
 
 def _caption_defaults(*names: str) -> dict:
@@ -250,4 +262,25 @@ def cmd_eval_captioner(args: argparse.Namespace) -> int:
         _print_bleu(result)
         for s in result["samples"]:
             print(f"  {s['image']}: {s['caption']}   | {s['reference']}")
+    return 0
+
+
+def cmd_eval_captioner_ood(args: argparse.Namespace) -> int:
+    import torch
+
+    from engine.captioning.ood import PHOTOS_DIR, evaluate_ood, load_photos, print_ood
+    from engine.train.checkpoint import load_pretrained
+
+    torch.set_num_threads(max(1, args.threads))
+    photos = load_photos(args.photos_dir or PHOTOS_DIR)
+    model = load_pretrained(args.model, device=args.device)
+    if getattr(model, "kind", None) != "captioner":
+        print(f"error: {args.model} is not a captioner", file=sys.stderr)
+        return 2
+    result = evaluate_ood(model, photos, beam_width=args.beam)
+    result.update(model=str(args.model), threads=torch.get_num_threads(), command=run_command())
+    print_ood(result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
     return 0

@@ -50,6 +50,7 @@ from collections.abc import Callable
 
 import torch
 
+from engine.device import on_meta
 from engine.lm.model import CharLM, CharLMConfig
 from engine.lm.recipe import CharLMData
 
@@ -86,7 +87,7 @@ def estimate_run_memory(vocab_size: int, model_config: dict | CharLMConfig, data
     ``vocab_size`` is ``vocab_size``).
     """
     cfg = _config(vocab_size, model_config)
-    with torch.device("meta"):  # the exact parameter count, no memory used
+    with on_meta():  # the exact parameter count, no memory used
         n_params = CharLM(cfg).num_params()
     H, L, E, V = cfg.n_hidden, cfg.n_layer, cfg.n_embd, cfg.vocab_size
     k, t, v = CELL_FLOATS[(cfg.cell, cfg.fused)]

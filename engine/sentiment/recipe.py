@@ -14,6 +14,7 @@ file) and get half the pieces for its own language. Each checkpoint stores its o
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import torch
 
@@ -25,7 +26,8 @@ from engine.sentiment.model import MAX_PIECES, TOKENIZER_FILE, SentimentClassifi
 from engine.train.run_options import RunOptions
 from engine.train.trainer import TrainConfig, Trainer
 
-__all__ = ["SentimentData", "sentiment_trainer", "train_tokenizer", "encode_texts", "accuracy", "predict_probs"]
+__all__ = ["SentimentData", "sentiment_trainer", "train_tokenizer", "encode_texts", "accuracy", "predict_probs",
+           "load_teachers", "distill_targets"]
 
 
 @dataclass
@@ -37,10 +39,23 @@ class SentimentData:
                                                        "choices": ("unigram", "bpe")})
     batch_size: int = field(default=64, metadata={"help": "texts per batch"})
     max_train: int = field(default=0, metadata={"help": "use at most N training texts, evenly spaced (0: all)"})
+    teachers: str = field(default="", metadata={
+        "help": "knowledge distillation: comma-separated checkpoint folders of classifiers of this language "
+                "trained before (e.g. the same recipe with other seeds); the student trains on their averaged "
+                "probabilities mixed with the labels, and uses their sentencepiece model"})
+    distill_weight: float = field(default=0.5, metadata={
+        "help": "with --teachers: weight of the teachers' probabilities in the targets (the labels get the rest)"})
+    distill_temperature: float = field(default=1.0, metadata={
+        "help": "with --teachers: softmax temperature applied to each teacher's logits (>1 softens them)"})
 
     def __post_init__(self) -> None:
         if self.vocab_size < 50 or self.batch_size < 1 or self.max_train < 0:
             raise ValueError("vocab_size must be >= 50, batch_size >= 1, max_train >= 0")
+        if not 0 <= self.distill_weight <= 1 or self.distill_temperature <= 0:
+            raise ValueError("distill_weight must be in [0, 1] and distill_temperature > 0")
+
+    def teacher_dirs(self) -> list[Path]:
+        return [Path(p.strip()).expanduser() for p in self.teachers.split(",") if p.strip()]
 
 
 def train_tokenizer(texts: list[str], data: SentimentData) -> SubwordTokenizer:
@@ -68,26 +83,79 @@ def sentiment_trainer(splits: SentimentSplits, model: SentimentConfig, data: Sen
     train_pairs = splits.train[:: max(1, len(splits.train) // data.max_train)] if data.max_train else splits.train
     if not train_pairs or not splits.val:
         raise DataError(f"no training or no validation texts ({splits.sizes()})")
+    teachers = load_teachers(data.teacher_dirs(), splits.lang)
     resumed = run.resumed(SentimentConfig)
     if resumed is not None:
         model, _, last = resumed
         tokenizer = SubwordTokenizer.load(last / TOKENIZER_FILE)
+    elif teachers:
+        tokenizer = teachers[0].tokenizer  # the teachers' pieces, so their probabilities are of the same inputs
     elif tokenizer is None:
         tokenizer = train_tokenizer([t for t, _ in train_pairs], data)
     torch.manual_seed(train.seed)
     net = SentimentClassifier(replace(model, vocab_size=len(tokenizer), lang=splits.lang), tokenizer)
     ids, labels = encode_texts(tokenizer, train_pairs)
+    soft = distill_targets(teachers, ids, labels, data) if teachers else None
     val = eval_batches(*encode_texts(tokenizer, splits.val))
     meta = {"data": asdict(data), "split_sizes": splits.sizes(), "train_texts": len(ids),
             "tokenizer_info": {"type": data.spm_type, "pieces": len(tokenizer), "joint": False,
                                "lang": splits.lang}}
-    return run.trainer(net, ClassBatches(ids, labels, data.batch_size, seed=train.seed), train,
+    if teachers:
+        meta["teachers"] = [str(p) for p in data.teacher_dirs()]
+    torch.manual_seed(train.seed)  # the trainer's random stream (dropout) does not depend on building the model
+    return run.trainer(net, ClassBatches(ids, labels, data.batch_size, seed=train.seed, soft=soft), train,
                        eval_batches=lambda: val, meta=meta)
 
 
+def load_teachers(dirs: list[Path], lang: str) -> list[SentimentClassifier]:
+    """The teacher classifiers of a distillation, checked: sentiment models of ``lang`` with one and the same
+    sentencepiece model (the student reads the same pieces). Raises :class:`DataError` otherwise."""
+    from engine.train.checkpoint import load_model
+
+    teachers, spm_bytes = [], None
+    for d in dirs:
+        if not (d / TOKENIZER_FILE).is_file():
+            raise DataError(f"teacher {d} is not a sentiment checkpoint folder (no {TOKENIZER_FILE})")
+        m = load_model(d, device="cpu")
+        if getattr(m, "kind", None) != "sentiment" or m.config.lang != lang:
+            raise DataError(f"teacher {d} is not a {lang} sentiment classifier")
+        b = (d / TOKENIZER_FILE).read_bytes()
+        if spm_bytes is not None and b != spm_bytes:
+            raise DataError(f"teacher {d} has another sentencepiece model than {dirs[0]}: teachers must share one")
+        spm_bytes = b
+        teachers.append(m.eval())
+    return teachers
+
+
 @torch.no_grad()
-def predict_probs(model: torch.nn.Module, ids: list[list[int]], batch_size: int = 256) -> torch.Tensor:
-    """P(class) of each (non-empty) id list, in order: (N, classes); ``model`` takes ``(ids, lengths)``."""
+def distill_targets(teachers: list[SentimentClassifier], ids: list[list[int]], labels: list[int],
+                    data: SentimentData) -> torch.Tensor:
+    """Soft targets ``(N, classes)`` for knowledge distillation (Hinton et al. 2015):
+    ``w * mean_k softmax(o_k / T) + (1 - w) * onehot(label)``, with w = ``data.distill_weight``, T =
+    ``data.distill_temperature``. An average of several independently trained models is more accurate than
+    each of them; a student trained on its probabilities learns much of that in one model of the same size.
+
+        >>> data = SentimentData(distill_weight=0.5)
+        >>> class Sure(torch.nn.Module):        # a teacher 80 % sure of class 1, whatever the text
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.o = torch.nn.Parameter(torch.tensor([0.2, 0.8]).log())
+        ...     def forward(self, inputs, targets=None, state=None):
+        ...         return self.o.expand(len(inputs[1]), 2), None, None
+        >>> distill_targets([Sure()], [[5], [6, 7]], [0, 1], data)
+        tensor([[0.6000, 0.4000],
+                [0.1000, 0.9000]])
+    """
+    probs = sum(predict_probs(m, ids, temperature=data.distill_temperature) for m in teachers) / len(teachers)
+    onehot = torch.nn.functional.one_hot(torch.tensor(labels), probs.shape[1]).float()
+    return data.distill_weight * probs + (1 - data.distill_weight) * onehot
+
+
+@torch.no_grad()
+def predict_probs(model: torch.nn.Module, ids: list[list[int]], batch_size: int = 256,
+                  temperature: float = 1.0) -> torch.Tensor:
+    """P(class) of each (non-empty) id list, in order: (N, classes); ``model`` takes ``(ids, lengths)``;
+    ``temperature`` divides the logits first (> 1: softer probabilities)."""
     was = model.training
     model.eval()
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -96,7 +164,7 @@ def predict_probs(model: torch.nn.Module, ids: list[list[int]], batch_size: int 
     try:
         for s in range(0, len(order), batch_size):
             x, lengths = pad_ids([ids[i] for i in order[s:s + batch_size]])
-            parts.append(model((x.to(dev), lengths))[0].float().softmax(-1).cpu())
+            parts.append((model((x.to(dev), lengths))[0].float() / temperature).softmax(-1).cpu())
     finally:
         model.train(was)
     out = torch.empty(len(ids), parts[0].shape[1])

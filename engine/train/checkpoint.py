@@ -36,7 +36,8 @@ import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
-from torch.overrides import TorchFunctionMode
+
+from engine.device import on_meta
 
 __all__ = [
     "CheckpointError",
@@ -318,7 +319,7 @@ def config_from_dict(config_class: type, values: dict) -> Any:
 
 
 def build_model(config_json: dict, folder: str | os.PathLike | None = None) -> torch.nn.Module:
-    """The (untrained) model ``config_json`` describes; inside ``with torch.device("meta")`` it costs no memory."""
+    """The (untrained) model ``config_json`` describes; inside ``with engine.device.on_meta()`` it costs no memory."""
     kind = config_json.get("kind")
     cls = model_class(kind)
     where = f"{folder}: " if folder is not None else ""
@@ -401,18 +402,6 @@ def open_checked(path: str | os.PathLike, max_params: int = MAX_LOAD_PARAMS) -> 
     return folder, config_json
 
 
-class _SkipNormalInit(TorchFunctionMode):
-    """Meta tensors hold no values: ``normal_`` on one is skipped (on the meta device it runs torch's Python
-    reference, whose first use imports ``torch._dynamo``: a second and ~150 MB for nothing)."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
-        kwargs = kwargs or {}
-        tensor = args[0] if args else kwargs.get("tensor")  # init.normal_(tensor=...) / Tensor.normal_(self)
-        if getattr(func, "__name__", "") == "normal_" and getattr(tensor, "is_meta", False):
-            return tensor
-        return func(*args, **kwargs)
-
-
 @contextmanager
 def _meta_build(limit: int, where: str) -> Iterator[None]:
     """Build models on the meta device (shapes, no storage) and stop a build in this thread
@@ -435,7 +424,7 @@ def _meta_build(limit: int, where: str) -> Iterator[None]:
 
     handles = [register_module_parameter_registration_hook(hook), register_module_buffer_registration_hook(hook)]
     try:
-        with torch.device("meta"), _SkipNormalInit():
+        with on_meta():
             yield
     finally:
         for handle in handles:

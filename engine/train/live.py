@@ -138,11 +138,10 @@ def runs_root() -> Path:
 
 def estimate_params(vocab_size: int, model: CharLMConfig) -> int:
     """Parameter count of a CharLM with these settings, built on the meta device (no memory used)."""
-    import torch
-
+    from engine.device import on_meta
     from engine.lm.model import CharLM
 
-    with torch.device("meta"):
+    with on_meta():
         return CharLM(replace(model, vocab_size=vocab_size)).num_params()
 
 

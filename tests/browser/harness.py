@@ -27,6 +27,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -205,13 +206,22 @@ class AppServer:
 
 # -------------------------------------------------------------------------------------- browser
 @contextlib.contextmanager
-def chromium() -> Iterator[object]:
-    """Headless Chromium (playwright's sync API); one per thread, as playwright requires."""
+def chromium(nice: int = 0) -> Iterator[object]:
+    """Headless Chromium (playwright's sync API); one per thread, as playwright requires.
+
+    ``nice`` > 0 starts it at that lower CPU priority (through a small ``nice`` wrapper script): the load test's
+    visitors' browsers share this machine's CPUs with the server, while a public app's visitors bring their own.
+    """
     from playwright.sync_api import sync_playwright
     from screenshot import CHROMIUM_ARGS
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="rnnlab-chromium-") as tmp:
+        executable = CHROMIUM
+        if nice > 0:
+            executable = str(Path(tmp) / "chromium")
+            Path(executable).write_text(f'#!/bin/sh\nexec nice -n {int(nice)} "{CHROMIUM}" "$@"\n')
+            os.chmod(executable, 0o755)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
@@ -267,6 +277,13 @@ def problems(v: Visit) -> list[str]:
     """What went wrong on the page: the app's exception boxes (with their traceback) and the browser's page errors."""
     found = [f"app exception: {text}" for text in texts(v.page.locator(EXCEPTION))]
     return found + [f"browser page error: {err}" for err in v.errors]
+
+
+def plot_signature(page, css: str) -> str:
+    """The data of the Plotly charts under ``css`` as text: it changes when a chart is drawn with other data."""
+    return page.eval_on_selector_all(
+        f"{css} .js-plotly-plot",
+        "els => els.map(el => JSON.stringify((el.data || []).map(tr => [tr.x, tr.y, tr.text]))).join('|')")
 
 
 def plot_points(page, css: str, trace: str | None = None) -> int:
