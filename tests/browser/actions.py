@@ -132,13 +132,16 @@ def generate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S, n_chars:
 
 def ngram(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S) -> Outcome:
     """Show the next passage of the validation text (the passage slider one step by keyboard; back one step at
-    the last passage): first result when the surprisal chart is drawn for the new passage.
+    the last passage; without a data directory, the n-gram order one step instead): first result when the
+    surprisal chart is drawn for it.
 
     (A visitor's main action on this page. Opening the page is timed apart: "page open" in the browser tests.)
     """
     chart = key_css("ngram_vs_rnn.strip_chart")
     wait_for(lambda: plot_points(page, chart) > 0, "the surprisal chart", timeout_s)
     slider = page.locator(key_css("ngram_vs_rnn.passage"))
+    if slider.count() == 0:  # no data directory: one built-in passage, no passage slider; change the order instead
+        slider = page.locator(key_css("ngram_vs_rnn.order"))
     thumb = slider.get_by_role("slider")
     at_end = thumb.input_value() == thumb.get_attribute("max")  # (an <input type="range">)
     before = plot_signature(page, chart)
