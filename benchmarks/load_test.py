@@ -14,8 +14,9 @@ the errors (exception boxes, browser page errors, timeouts), the server's peak r
 tree sampled every 0.2 s, and its VmHWM) and the steps the runs trained meanwhile.
 
 The visitors' browsers run on this machine, sharing its CPUs with the server (on a public host each visitor's
-browser runs on the visitor's own machine): ``--browser-nice`` (default 5) starts them at a lower priority than
-the server (0), and higher than the training processes (+10), so a page's latency is the server's work first.
+browser runs on the visitor's own machine): ``--browser-nice N`` starts them at a lower priority than the server
+(default 0: the same). The seconds measured are the server's work plus the drawing in a browser that shares the
+CPUs with it; ``benchmarks/bench_inference_threads.py`` times the server's part alone.
 
 Loopback only. Bounded in time: ``--seconds`` plus the start of the runs plus one action's ``--timeout``.
 Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--json FILE`` writes the result
@@ -47,8 +48,9 @@ ACTION_PAGES = list(actions.ACTIONS)  # generate_text, ngram_vs_rnn, translate, 
 NAMES = {slug: action.__name__ for slug, action in actions.ACTIONS.items()}  # the Outcome's action name
 LANGS = ("en", "ko")
 #: The visitors' browsers' niceness by default. On a public host the visitors' browsers run on their own machines;
-#: here they share the 2 CPUs with the server. At +5 they wait for the server (0) but not for training (+10).
-BROWSER_NICE = 5
+#: here they share the 2 CPUs with the server. Tried at +5 (2026-11-29): the browsers then wait for everything else
+#: and draw later, so the seconds to a result on screen grew (translate p95 34 s vs 15 s): the default is 0.
+BROWSER_NICE = 0
 
 
 @dataclass
