@@ -49,15 +49,20 @@ def load(p):
     if p.endswith('face.dat'):
         return Image.fromarray(np.frombuffer(bz2.decompress(open(p, 'rb').read()), np.uint8).reshape(768, 1024, 3))
     im = Image.open(p); im.load(); return im
-info = {}
-for name, p in SRC.items():
-    raw = open(p, 'rb').read()
-    im = load(p).convert('RGB')
-    im.thumbnail((320, 320), Image.Resampling.LANCZOS)
-    buf = io.BytesIO(); im.save(buf, 'JPEG', quality=92)
-    data = buf.getvalue()
-    open(f'{OUT}/{name}.jpg', 'wb').write(data)
-    info[name] = dict(source_sha256=hashlib.sha256(raw).hexdigest(), sha256=hashlib.sha256(data).hexdigest(),
-                      size=list(im.size), bytes=len(data))
-json.dump(info, open('built.json', 'w'), indent=1)
-print(len(info), sum(v['bytes'] for v in info.values()))
+def main():
+    info = {}
+    for name, p in SRC.items():
+        raw = open(p, 'rb').read()
+        im = load(p).convert('RGB')
+        im.thumbnail((320, 320), Image.Resampling.LANCZOS)
+        buf = io.BytesIO(); im.save(buf, 'JPEG', quality=92)
+        data = buf.getvalue()
+        open(f'{OUT}/{name}.jpg', 'wb').write(data)
+        info[name] = dict(source_sha256=hashlib.sha256(raw).hexdigest(), sha256=hashlib.sha256(data).hexdigest(),
+                          size=list(im.size), bytes=len(data))
+    json.dump(info, open('built.json', 'w'), indent=1)
+    print(len(info), sum(v['bytes'] for v in info.values()))
+
+
+if __name__ == "__main__":
+    main()
