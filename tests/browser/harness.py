@@ -283,7 +283,7 @@ def plot_signature(page, css: str) -> str:
     """The data of the Plotly charts under ``css`` as text: it changes when a chart is drawn with other data."""
     return page.eval_on_selector_all(
         f"{css} .js-plotly-plot",
-        "els => els.map(el => JSON.stringify((el.data || []).map(tr => [tr.x, tr.y, tr.text]))).join('|')")
+        "els => els.map(el => JSON.stringify((el.data || []).map(tr => [tr.x, tr.y, tr.z, tr.text]))).join('|')")
 
 
 def plot_points(page, css: str, trace: str | None = None) -> int:
