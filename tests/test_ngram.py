@@ -438,6 +438,20 @@ def test_save_load_round_trip(tmp_path, smoothing: str) -> None:
         np.testing.assert_array_equal(back.score_sequence(q), lm.score_sequence(q))
         np.testing.assert_array_equal(back.distribution(q), lm.distribution(q))
     assert back.generate(40, seed=3) == lm.generate(40, seed=3)
+    # version 1 files (keys as plain int64, counts as int32) still load, to the same model
+    import json as _json
+    with np.load(path, allow_pickle=False) as z:
+        meta = _json.loads(bytes(z["meta"]).decode("utf-8"))
+        old = {n: z[n] for n in z.files}
+    assert meta["version"] == 2
+    for n in list(old):
+        if n.startswith("keys_"):
+            old[n] = np.cumsum(old[n].astype(np.int64))
+        elif n != "meta":
+            old[n] = old[n].astype(np.int32)
+    old["meta"] = np.frombuffer(_json.dumps({**meta, "version": 1}).encode("utf-8"), dtype=np.uint8)
+    np.savez_compressed(tmp_path / "v1.npz", **old)
+    np.testing.assert_array_equal(NGramLM.load(tmp_path / "v1.npz").score_sequence("to be"), lm.score_sequence("to be"))
     words = NGramLM.fit_text(text, 2, "witten_bell", tokens="word", boundary="line")
     wback = NGramLM.load(words.save(tmp_path / "words.npz"))
     assert wback.tokenization == "word" and wback.boundary == "line"
