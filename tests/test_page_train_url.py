@@ -67,3 +67,24 @@ def test_changes_go_into_the_url_and_back_restores_the_form() -> None:
     assert not at.exception
     assert at.selectbox(key="train.cell").value == "lstm" and at.select_slider(key="train.hidden").value == 64
     assert "run" not in at.query_params and "key" not in at.query_params  # no run: none of its parameters
+
+
+def test_a_widget_drawn_afresh_starts_from_the_session_not_its_minimum() -> None:
+    """Issue 15: under load, a visitor's browser once drew the whole form afresh (its own copies of the values
+    gone) and every setting fell to its widget's default, the minimum (1 layer, 16 units, 1 step, validated every
+    step); the next click sent those. Each widget now carries the session's value as its default too."""
+    at = _page(layers="3", hidden="256", eval_every="50", sample_every="0", cell="gru", bptt="full", lr="0.01",
+               clip="0.5", embd="64", dropout="0.2", seq_len="128", batch="16")
+    at.number_input(key="train.max_steps").set_value(900).run()  # a change made in this session, not the URL
+    shown = {"layers": "3", "hidden": "256", "embd": "64", "seq_len": "128", "batch": "16", "lr": "0.01", "clip": "0.5"}
+    for key, label in shown.items():
+        proto = at.select_slider(key="train." + key).proto
+        assert [proto.options[int(i)] for i in proto.default] == [label], key
+    assert list(at.slider(key="train.dropout").proto.default) == [0.2]
+    for key, value in {"max_steps": 900, "eval_every": 50, "sample_every": 0}.items():
+        assert at.number_input(key="train." + key).proto.default == value, key
+    for kind, key in [("selectbox", "cell"), ("selectbox", "corpus"), ("radio", "bptt"), ("radio", "impl")]:
+        w = getattr(at, kind)(key="train." + key)
+        assert w.proto.default == w.index, key
+    assert at.selectbox(key="train.cell").value == "gru" and at.radio(key="train.bptt").value == "full"
+    assert at.checkbox(key="train.peephole").proto.default is False

@@ -29,7 +29,7 @@ from engine.sentiment.data import (
 )
 from engine.sentiment.explain import explain, occlusion_scores, running_probs, saliency_scores, trajectories
 from engine.sentiment.model import MAX_PIECES, SentimentClassifier, SentimentConfig, SentimentInputError
-from engine.sentiment.recipe import SentimentData, accuracy, sentiment_trainer
+from engine.sentiment.recipe import SentimentData, accuracy, encode_texts, sentiment_trainer
 from engine.train.checkpoint import load_model, save_checkpoint
 from engine.train.trainer import TrainConfig
 
@@ -207,6 +207,29 @@ def test_distillation_trains_on_the_teachers_averaged_probabilities(tokenizer, t
         sentiment_trainer(splits, cfg, replace(data, teachers=str(tmp_path)), TrainConfig(max_steps=1), device="cpu")
     with pytest.raises(DataError, match="not a ko sentiment"):
         sentiment_trainer(replace(splits, lang="ko"), cfg, data, TrainConfig(max_steps=1), device="cpu")
+
+
+def test_subword_sampling_varies_the_pieces_deterministically_and_still_learns(tokenizer) -> None:
+    texts = ["the acting was wonderful and the story moving"] * 8
+    a = tokenizer.encode_sampled(texts, alpha=0.1, seed=7)
+    assert a == tokenizer.encode_sampled(texts, alpha=0.1, seed=7)  # the same seed: the same pieces
+    assert len({tuple(x) for x in a}) > 1  # ... but not always the best segmentation
+    assert all(tokenizer.decode(x) == texts[0] for x in a)  # every sampled cut spells the same text
+    train = generated(96, seed=1)
+    splits = SentimentSplits("en", train, train[:32], train[32:64])
+    data = SentimentData(vocab_size=300, batch_size=16, subword_alpha=0.1)
+    cfg = SentimentConfig(n_embd=16, n_hidden=16, dropout=0.0)
+    trainer = sentiment_trainer(splits, cfg, data, TrainConfig(max_steps=150, lr=1e-2, warmup_steps=5,
+                                                               eval_every=1000), device="cpu", tokenizer=tokenizer)
+    b = trainer.train_batches
+    assert torch.equal(b(3).inputs[0], b(3).inputs[0])  # a resumed run sees the same batch
+    best = ClassBatches(*encode_texts(tokenizer, train), batch_size=16, seed=trainer.config.seed)
+    assert torch.equal(b(3).targets, best(3).targets)  # the same texts as without sampling, other pieces
+    assert any(not torch.equal(b(s).inputs[0], best(s).inputs[0]) for s in range(3))
+    trainer.fit()
+    assert accuracy(trainer.model.eval(), train) == 1.0  # judged on the best segmentation
+    with pytest.raises(ValueError, match="unigram"):
+        SentimentData(spm_type="bpe", subword_alpha=0.1)
 
 
 def test_empty_and_long_texts(tokenizer) -> None:

@@ -8,7 +8,11 @@ One :class:`UrlState` per page: name each setting once with its default and what
   widget was not drawn), the value from the URL becomes the widget's starting value
   (``st.session_state[state.key(name)]``). A hostile or stale URL value is clamped or ignored, never
   an error.
-* give each widget ``key=state.key(name)`` (and no ``value=``/``index=``: the session state holds it);
+* give each widget ``key=state.key(name)``; the session state holds its value. Where losing a value costs the
+  visitor something (the training form: a run would start with other settings), also pass
+  ``value=state[name]`` (``index=state.index(name, options)`` for a choice): a widget the browser draws afresh
+  (its own copy of the value gone, e.g. after an interrupted rerun) then starts from the session's value, not
+  from the widget's default (for a number input or a slider with no ``value=``: its minimum);
 * :meth:`UrlState.write` at the end of the page: every setting that differs from its default goes
   into the URL, the others leave it, so a default page has a clean address.
 
@@ -127,6 +131,11 @@ class UrlState:
 
     def __getitem__(self, name: str) -> object:
         return st.session_state.get(self.key(name), self.settings[name].default)
+
+    def index(self, name: str, options: tuple | list) -> int:
+        """``index=`` for a radio or select box of setting ``name`` (its current value's place in ``options``)."""
+        value = self[name]
+        return list(options).index(value) if value in options else 0
 
     def set(self, **values: object) -> None:
         """Set settings from code (before their widgets are drawn in this run)."""

@@ -157,8 +157,8 @@ def _corpus_picker(run: LiveRun | None, disabled: bool) -> tuple[str | None, str
     if source == train_form.RUN_SOURCE:
         return run.text, run.info.get("corpus", "")
     if source == "named":
-        name = st.selectbox(_t("corpus"), TEXT_CORPORA, format_func=_corpus_label, key=URL.key("corpus"),
-                            disabled=disabled)
+        name = st.selectbox(_t("corpus"), TEXT_CORPORA, index=URL.index("corpus", TEXT_CORPORA),
+                            format_func=_corpus_label, key=URL.key("corpus"), disabled=disabled)
         try:
             text = _named_corpus(name, os.environ.get(ENV_DATA_DIR))
         except CorpusNotFoundError:
@@ -222,31 +222,40 @@ def _knobs(off: bool) -> tuple[CharLMConfig, CharLMData, TrainConfig]:
     p, k = _D, URL.key
     st.markdown(f"**{_t('model_header')}**")
     c1, c2 = st.columns(2)
-    cell = c1.selectbox(_t("cell"), CELLS, format_func=_cell_name, key=k("cell"), disabled=off)
-    impl = c2.radio(_t("impl"), ("fused", "scratch"), format_func=lambda v: _t(f"impl.{v}"), key=k("impl"),
-                    disabled=off, help=_t("impl_help"))
+    # value=/index= from the session as well as key=: a widget the browser draws afresh (its own value lost, as
+    # seen under load when a rerun was interrupted) starts from the session's setting, not at its minimum (a run
+    # of 1 step, validated every step); see dashboard/components/url_state.py.
+    v = URL.__getitem__  # the session's current value of a setting
+    cell = c1.selectbox(_t("cell"), CELLS, index=URL.index("cell", CELLS), format_func=_cell_name, key=k("cell"),
+                        disabled=off)
+    impl = c2.radio(_t("impl"), ("fused", "scratch"), index=URL.index("impl", ("fused", "scratch")),
+                    format_func=lambda x: _t(f"impl.{x}"), key=k("impl"), disabled=off, help=_t("impl_help"))
     can_peep = cell == "lstm" and impl == "scratch"
-    peephole = st.checkbox(_t("peephole"), key=k("peephole"), disabled=off or not can_peep,
+    peephole = st.checkbox(_t("peephole"), value=v("peephole"), key=k("peephole"), disabled=off or not can_peep,
                            help=_t("peephole_help")) and can_peep
-    n_layer = c1.select_slider(_t("layers"), LAYERS, key=k("layers"), disabled=off)
-    n_hidden = c2.select_slider(_t("hidden"), HIDDEN, key=k("hidden"), disabled=off)
-    n_embd = c1.select_slider(_t("embd"), EMBD, key=k("embd"), disabled=off)
-    dropout = c2.slider(_t("dropout"), 0.0, 0.5, step=0.05, key=k("dropout"), help=_t("dropout_help"), disabled=off)
+    n_layer = c1.select_slider(_t("layers"), LAYERS, value=v("layers"), key=k("layers"), disabled=off)
+    n_hidden = c2.select_slider(_t("hidden"), HIDDEN, value=v("hidden"), key=k("hidden"), disabled=off)
+    n_embd = c1.select_slider(_t("embd"), EMBD, value=v("embd"), key=k("embd"), disabled=off)
+    dropout = c2.slider(_t("dropout"), 0.0, 0.5, value=v("dropout"), step=0.05, key=k("dropout"),
+                        help=_t("dropout_help"), disabled=off)
 
     st.markdown(f"**{_t('train_header')}**")
     c1, c2 = st.columns(2)
-    seq_len = c1.select_slider(_t("seq_len"), SEQ_LENS, key=k("seq_len"), help=_t("seq_len_help"), disabled=off)
-    bptt = c2.radio(_t("bptt"), BPTT, format_func=lambda v: _t(f"bptt.{v}"), key=k("bptt"), disabled=off,
-                    help=_t("bptt_help"))
-    batch = c1.select_slider(_t("batch"), BATCHES, key=k("batch"), disabled=off)
-    lr = c2.select_slider(_t("lr"), LRS, format_func=lambda v: f"{v:g}", key=k("lr"), disabled=off)
-    clip = c1.select_slider(_t("clip"), CLIPS, format_func=lambda v: _t("clip_off") if v == 0 else f"{v:g}",
+    seq_len = c1.select_slider(_t("seq_len"), SEQ_LENS, value=v("seq_len"), key=k("seq_len"),
+                               help=_t("seq_len_help"), disabled=off)
+    bptt = c2.radio(_t("bptt"), BPTT, index=URL.index("bptt", BPTT), format_func=lambda x: _t(f"bptt.{x}"),
+                    key=k("bptt"), disabled=off, help=_t("bptt_help"))
+    batch = c1.select_slider(_t("batch"), BATCHES, value=v("batch"), key=k("batch"), disabled=off)
+    lr = c2.select_slider(_t("lr"), LRS, value=v("lr"), format_func=lambda x: f"{x:g}", key=k("lr"), disabled=off)
+    clip = c1.select_slider(_t("clip"), CLIPS, value=v("clip"),
+                            format_func=lambda x: _t("clip_off") if x == 0 else f"{x:g}",
                             key=k("clip"), help=_t("clip_help"), disabled=off)
-    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, step=100, key=k("max_steps"), disabled=off)
-    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, step=50, key=k("eval_every"),
-                                 help=_t("eval_every_help"), disabled=off)
-    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, step=50, key=k("sample_every"),
-                                   disabled=off, help=_t("sample_every_help"))
+    max_steps = c2.number_input(_t("max_steps"), 1, LIMITS.max_steps, value=v("max_steps"), step=100,
+                                key=k("max_steps"), disabled=off)
+    eval_every = c1.number_input(_t("eval_every"), 1, LIMITS.max_steps, value=v("eval_every"), step=50,
+                                 key=k("eval_every"), help=_t("eval_every_help"), disabled=off)
+    sample_every = c2.number_input(_t("sample_every"), 0, LIMITS.max_steps, value=v("sample_every"), step=50,
+                                   key=k("sample_every"), disabled=off, help=_t("sample_every_help"))
     model = replace(p.model, cell=cell, fused=impl == "fused", peephole=peephole, n_layer=n_layer,
                     n_hidden=n_hidden, n_embd=n_embd, dropout=dropout)
     data = replace(p.data, batch_size=batch, seq_len=seq_len, bptt=bptt)

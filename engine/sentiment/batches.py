@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -34,10 +34,13 @@ def pad_ids(seqs: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 class ClassBatches:
     """``batches(step) -> Batch``: each epoch a fresh shuffle (seeded by seed and epoch), texts of similar
     length batched together (sorted within pools of ``pool`` batches), so padding stays small and a resumed
-    run sees the same batches. Targets are the labels ``(B,)``, or the rows of ``soft`` ``(B, classes)``."""
+    run sees the same batches. Targets are the labels ``(B,)``, or the rows of ``soft`` ``(B, classes)``.
+    ``resegment(rows, step) -> ids`` (optional) gives the batch's texts new ids each step (subword
+    regularisation); it must be deterministic in ``(rows, step)`` so a resumed run sees the same batches."""
 
     def __init__(self, ids: Sequence[Sequence[int]], labels: Sequence[int], batch_size: int, seed: int = 0,
-                 pool: int = 50, soft: torch.Tensor | None = None):
+                 pool: int = 50, soft: torch.Tensor | None = None,
+                 resegment: Callable[[list[int], int], list[list[int]]] | None = None):
         if not ids or len(ids) != len(labels):
             raise ValueError("need as many labels as texts, and at least one text")
         if soft is not None and (soft.dim() != 2 or soft.shape[0] != len(ids)):
@@ -46,7 +49,7 @@ class ClassBatches:
         # Optional soft targets (N, classes), rows summing to 1 (knowledge distillation: the teachers' averaged
         # probabilities mixed with the labels); the loss is then the cross-entropy against them.
         self.soft = soft.float() if soft is not None else None
-        self.batch_size, self.seed, self.pool = batch_size, seed, pool
+        self.batch_size, self.seed, self.pool, self.resegment = batch_size, seed, pool, resegment
         self.batches_per_epoch = max(1, len(self.ids) // batch_size)
         self._epoch, self._order = -1, []
 
@@ -68,7 +71,8 @@ class ClassBatches:
         if epoch != self._epoch:
             self._epoch, self._order = epoch, self._epoch_order(epoch)
         rows = self._order[k % len(self._order)]
-        ids, lengths = pad_ids([self.ids[i] for i in rows])
+        # batches are pooled by the best segmentation's length; a sampled one is about as long
+        ids, lengths = pad_ids(self.resegment(rows, step) if self.resegment else [self.ids[i] for i in rows])
         if self.soft is not None:
             return Batch((ids, lengths), self.soft[rows])  # (B, classes)
         return Batch((ids, lengths), torch.tensor([self.labels[i] for i in rows], dtype=torch.long))
