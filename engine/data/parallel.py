@@ -294,11 +294,11 @@ class SubwordTokenizer:
         segmentations (``P(segmentation) ** alpha``; smaller ``alpha``: more varied) instead of the single
         best one, so a model trained on them sees ``재밌다`` as ``재밌+다`` one time and ``재+밌다`` another and
         learns pieces that hold up. Deterministic for a ``seed`` (sentencepiece's sampler is seeded
-        globally, here for this call)."""
+        globally, here for this call; one thread, so the texts draw from it in order)."""
         import sentencepiece as spm
 
         spm.set_random_generator_seed(int(seed) % (2 ** 31 - 1))
-        return self.sp.encode(list(texts), enable_sampling=True, alpha=float(alpha), nbest_size=-1)
+        return self.sp.encode(list(texts), enable_sampling=True, alpha=float(alpha), nbest_size=-1, num_threads=1)
 
     def pieces(self, text: str) -> list[str]:
         return self.sp.encode(text, out_type=str)
