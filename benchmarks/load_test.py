@@ -1,8 +1,9 @@
-"""Load test: visitors using the app at once, in headless Chromium, while two training runs train.
+"""Load test: visitors using the app at once, in headless Chromium or over the wire, while two runs train.
 
     python benchmarks/load_test.py                            # starts the app on a free loopback port
     python benchmarks/load_test.py --sessions 6 --seconds 120 --hidden 512
     python benchmarks/load_test.py --url http://127.0.0.1:8501 --pid 4242   # a running app (pid: its memory)
+    python benchmarks/load_test.py --wire --sessions 8        # visitors without a browser (the server's time)
 
 First ``--trainers`` visitors (2: the server's cap of runs training at once) each start a run on the Train
 page, through the page as a person does (``--hidden``: its hidden size; the page's default otherwise). Then
@@ -18,6 +19,14 @@ browser runs on the visitor's own machine): ``--browser-nice N`` starts them at 
 (default 0: the same). The seconds measured are the server's work plus the drawing in a browser that shares the
 CPUs with it; ``benchmarks/bench_inference_threads.py`` times the server's part alone.
 
+``--wire``: the visitors (and the trainers) speak Streamlit's websocket protocol instead
+(``benchmarks/wire_visitor.py``): the same pages and actions, each visitor's session as a browser's, but no
+drawing; the seconds are from the request to the server sending the first result, as a visitor with their own
+computer waits for it (plus their own drawing). The trainers' live panels tick every 1.5 s as in a browser.
+Before the clock starts, each action page is opened and used once (the models loaded, as on a server that has
+been up a while). ``--think S``: each visitor pauses 0.5-1.5 x S seconds between actions (a person reads the
+result before the next click); 0, the default, is a stress test: every visitor clicks again at once.
+
 Loopback only. Bounded in time: ``--seconds`` plus the start of the runs plus one action's ``--timeout``.
 Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--json FILE`` writes the result
 (``benchmarks/reliability_report.py`` reads it); ``tests/browser/test_load.py`` runs a short version in CI.
@@ -26,8 +35,10 @@ Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import random
 import sys
 import tempfile
 import threading
@@ -36,13 +47,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for _p in (ROOT, ROOT / "tests" / "browser"):  # the browser helpers are shared with the browser tests
+# the browser helpers are shared with the browser tests; wire_visitor is beside this file
+for _p in (ROOT, ROOT / "tests" / "browser", ROOT / "benchmarks"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
 import actions  # noqa: E402
 import harness  # noqa: E402
 import numpy as np  # noqa: E402
+import wire_visitor as wire  # noqa: E402
 
 ACTION_PAGES = list(actions.ACTIONS)  # generate_text, ngram_vs_rnn, translate, caption_image
 NAMES = {slug: action.__name__ for slug, action in actions.ACTIONS.items()}  # the Outcome's action name
@@ -61,6 +74,8 @@ class LoadResult:
     trainers: int
     hidden: int | None
     browser_nice: int = 0  # the visitors' browsers' niceness (the server's is 0, its training processes' 10)
+    visitors: str = "browser"  # "browser": headless Chromium; "wire": Streamlit's protocol, no browser
+    think_s: float = 0.0  # mean pause of a visitor between two actions (0: none, each acts again at once)
     first_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to first result
     done_s: dict[str, list[float]] = field(default_factory=dict)  # action -> click to end of the script run
     errors: list[str] = field(default_factory=list)
@@ -129,6 +144,16 @@ class PssSampler:
         return self.peak
 
 
+def think_time(k: int, i: int, mean_s: float) -> float:
+    """Visitor ``k``'s pause after its ``i``-th action: uniform in [0.5, 1.5] x ``mean_s`` (a person reads the result
+    before the next click; Locust's ``between``), the same for the same ``(k, i)``.
+
+    >>> think_time(0, 1, 0.0), 5.0 <= think_time(3, 7, 10.0) <= 15.0, think_time(3, 7, 10.0) == think_time(3, 7, 10.0)
+    (0.0, True, True)
+    """
+    return mean_s * random.Random(k * 1_000_003 + i).uniform(0.5, 1.5) if mean_s > 0 else 0.0
+
+
 def _error(action: str, exc: BaseException) -> str:
     first_line = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"{action}: {type(exc).__name__}: {first_line}"
@@ -180,6 +205,7 @@ def _session(k: int, base: str, start: _Start, ready: threading.Event, result: L
                     v.close()
                     v = harness.visit(browser, f"{base}/{slug}" + ("" if lang == "en" else f"?lang={lang}"),
                                       timeout_s=timeout_s)
+                time.sleep(min(think_time(k, i, result.think_s), max(0.0, start.deadline - time.monotonic())))
             v.close()
     except Exception as exc:
         result.errors.append(_error(f"session {k}", exc))
@@ -220,7 +246,7 @@ def _trainers(base: str, result: LoadResult, running: threading.Event, stop: thr
 
 def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: int | None = None,
         url: str | None = None, pid: int | None = None, runs_dir: Path | None = None,
-        timeout_s: float = 90, browser_nice: int = 0) -> LoadResult:
+        timeout_s: float = 90, browser_nice: int = 0, think_s: float = 0.0) -> LoadResult:
     """Run the load test (starting the app unless ``url`` is given); see the module docstring."""
     with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
         server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
@@ -231,7 +257,7 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
             sampler = harness.MemorySampler(pid) if pid else None
             pss = PssSampler(pid or (server.proc.pid if server is not None else None))
             result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden,
-                                browser_nice=browser_nice)
+                                browser_nice=browser_nice, think_s=think_s)
             running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
             ready = [threading.Event() for _ in range(sessions)]
             trainer = threading.Thread(target=_trainers, args=(url, result, running, stop, timeout_s), daemon=True)
@@ -259,16 +285,136 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
     return result
 
 
+# ------------------------------------------------------------------------------- visitors over the wire
+async def _wire_session(k: int, base: str, go: asyncio.Event, deadline: list[float], result: LoadResult,
+                        timeout_s: float) -> None:
+    """Visitor ``k`` over the wire: as :func:`_session`, without a browser."""
+    lang = LANGS[k % len(LANGS)]
+    order = ACTION_PAGES[k % len(ACTION_PAGES):] + ACTION_PAGES[:k % len(ACTION_PAGES)]
+    v = None
+    try:
+        v = await wire.WireVisitor.open(base, "", lang=lang, timeout_s=timeout_s)
+        await go.wait()
+        i = 0
+        while i == 0 or time.monotonic() < deadline[0]:
+            slug = order[i % len(order)]
+            i += 1
+            try:
+                wire._checked(await v.goto(slug, timeout_s), f"{NAMES[slug]}: open")
+                result.add(await wire.ACTIONS[slug](v, lang, i, timeout_s))
+            except Exception as exc:  # count it, carry on as a new visitor
+                result.errors.append(_error(NAMES[slug], exc))
+                await v.close()
+                v = await wire.WireVisitor.open(base, "", lang=lang, timeout_s=timeout_s)
+            await asyncio.sleep(min(think_time(k, i, result.think_s), max(0.0, deadline[0] - time.monotonic())))
+    except Exception as exc:
+        result.errors.append(_error(f"session {k}", exc))
+    finally:
+        if v is not None:
+            await v.close()
+
+
+async def _wire_trainers(base: str, result: LoadResult, running: asyncio.Event, stop: asyncio.Event,
+                         timeout_s: float) -> None:
+    """Start ``result.trainers`` runs over the wire; their live panels tick until ``stop``; then stop them."""
+    visits: list[wire.WireVisitor] = []
+    try:
+        text = actions.training_text()
+        for k in range(result.trainers):
+            lang = LANGS[k % len(LANGS)]
+            v = await wire.WireVisitor.open(base, "train_char_lstm", lang=lang, timeout_s=timeout_s)
+            visits.append(v)
+            first = await wire.train_start(v, lang, text, max_steps=20_000, timeout_s=timeout_s)
+            result.runs.append({"lang": lang, "first_step_s": first})
+        running.set()
+
+        async def tick(v: wire.WireVisitor, run: dict) -> None:
+            while not stop.is_set():
+                step = wire.train_step(await wire.train_tick(v, timeout_s), run["lang"])
+                if step is not None:
+                    run.setdefault("step_at_load_start", step)
+                    run["step_at_load_end"] = step
+
+        await asyncio.gather(*(tick(v, run) for v, run in zip(visits, result.runs)))
+        for v, run in zip(visits, result.runs):
+            await wire.train_stop(v, run["lang"], timeout_s)
+    except Exception as exc:
+        result.errors.append(_error("train", exc))
+    finally:
+        running.set()
+        for v in visits:
+            await v.close()
+
+
+async def _warm_up(url: str, timeout_s: float) -> None:
+    """Open each action page once and do its action, so the models are loaded before the clock starts (a public
+    server that has been up a while has them; a cold start is measured apart, in docs/reliability.md)."""
+    v = await wire.WireVisitor.open(url, "", timeout_s=timeout_s)
+    try:
+        for slug, action in wire.ACTIONS.items():
+            wire._checked(await v.goto(slug, timeout_s), f"warm-up: {slug}")
+            await action(v, "en", 0, timeout_s)
+    finally:
+        await v.close()
+
+
+async def _wire_load(url: str, result: LoadResult, timeout_s: float) -> None:
+    await _warm_up(url, timeout_s)
+    running, stop, go = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    deadline = [0.0]
+    trainer = asyncio.create_task(_wire_trainers(url, result, running, stop, timeout_s))
+    await running.wait()
+    await asyncio.sleep(3)  # the runs' first ticks: their steps at the load's start
+    sessions = [asyncio.create_task(_wire_session(k, url, go, deadline, result, timeout_s))
+                for k in range(result.sessions)]
+    await asyncio.sleep(0.5)  # every visitor's first page open
+    deadline[0] = time.monotonic() + result.seconds
+    go.set()
+    await asyncio.gather(*sessions)
+    stop.set()
+    await trainer
+
+
+def run_wire(*, sessions: int = 8, seconds: float = 60, trainers: int = 2, url: str | None = None,
+             pid: int | None = None, runs_dir: Path | None = None, timeout_s: float = 90,
+             think_s: float = 0.0) -> LoadResult:
+    """The load test with visitors over the wire (``--wire``; see the module docstring)."""
+    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
+        server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
+        try:
+            if server is not None:
+                server.wait_ready()
+                url = server.base
+            sampler = harness.MemorySampler(pid) if pid else None
+            pss = PssSampler(pid or (server.proc.pid if server is not None else None))
+            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=None,
+                                visitors="wire", think_s=think_s)
+            asyncio.run(_wire_load(url, result, timeout_s))
+            result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
+            result.peak_pss_bytes = pss.stop()
+            if server is not None:
+                result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
+            elif sampler is not None:
+                sampler.stop()
+                result.peak_bytes, result.end_bytes = sampler.peak or None, harness.tree_rss_bytes(pid)
+        finally:
+            if server is not None:
+                server.stop()
+    return result
+
+
 def _gb(n: int | None) -> str:
     return "n/a" if not n else f"{n / 1e9:.2f} GB"
 
 
 def print_table(r: LoadResult) -> None:
     size = f"hidden size {r.hidden}" if r.hidden else "the page's default model"
-    print(f"RNN Lab load test: {r.sessions} visitors for {r.seconds:.0f} s while {r.trainers} training runs "
+    think = f", pausing {r.think_s:g} s on average between actions" if r.think_s else ", no pause between actions"
+    print(f"RNN Lab load test: {r.sessions} visitors{think} for {r.seconds:.0f} s while {r.trainers} training runs "
           f"({size}) train; {r.url}; {r.cpus} CPUs, load average at the end "
-          f"{'n/a' if not r.load_avg else ' '.join(f'{x:.1f}' for x in r.load_avg)}; visitors' browsers at "
-          f"niceness {r.browser_nice}")
+          f"{'n/a' if not r.load_avg else ' '.join(f'{x:.1f}' for x in r.load_avg)}; "
+          + ("visitors over the wire (no browser: seconds to the server's first result sent)" if r.visitors == "wire"
+             else f"visitors' browsers at niceness {r.browser_nice}"))
     print(f"\n{'action':<10} {'runs':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'done p50 s':>11} {'errors':>7}")
     for row in r.stats():
         cells = [f"{row[k]:.2f}" if row[k] is not None else "–" for k in ("p50_s", "p95_s", "max_s", "done_p50_s")]
@@ -298,12 +444,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the result as JSON to this file")
     ap.add_argument("--browser-nice", type=int, default=BROWSER_NICE,
                     help="run the visitors' browsers at this lower CPU priority (0: the server's)")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a visitor pauses between actions (uniform 0.5-1.5x; 0: none)")
+    ap.add_argument("--wire", action="store_true",
+                    help="visitors without a browser, over Streamlit's websocket protocol (the server's time alone)")
     args = ap.parse_args(argv)
-    if (reason := harness.browser_unavailable()) is not None:
-        print(f"cannot run: {reason}", file=sys.stderr)
-        return 2
-    result = run(sessions=args.sessions, seconds=args.seconds, trainers=args.trainers, hidden=args.hidden,
-                 url=args.url, pid=args.pid, timeout_s=args.timeout, browser_nice=args.browser_nice)
+    if args.wire:
+        if args.hidden is not None:
+            ap.error("--hidden needs browser visitors (the wire trainers start the page's default model)")
+        result = run_wire(sessions=args.sessions, seconds=args.seconds, trainers=args.trainers, url=args.url,
+                          pid=args.pid, timeout_s=args.timeout, think_s=args.think)
+    else:
+        if (reason := harness.browser_unavailable()) is not None:
+            print(f"cannot run: {reason}", file=sys.stderr)
+            return 2
+        result = run(sessions=args.sessions, seconds=args.seconds, trainers=args.trainers, hidden=args.hidden,
+                     url=args.url, pid=args.pid, timeout_s=args.timeout, browser_nice=args.browser_nice,
+                     think_s=args.think)
     print_table(result)
     if args.json:
         args.json.write_text(json.dumps({**asdict(result), "stats": result.stats()}, indent=1) + "\n")
