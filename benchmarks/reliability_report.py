@@ -10,7 +10,9 @@ What it runs, in order (each part is its own command too):
 2. ``--cold-starts`` fresh servers (``tests/browser/harness.py``): seconds from starting ``streamlit run`` to the
    first page's title on screen; in the first one, every page opened and its main action done (every model
    loaded) and the server's resident memory read after each page;
-3. the load test, ``benchmarks/load_test.py``: ``--sessions`` visitors for ``--seconds`` while two runs train;
+3. the load test, ``benchmarks/load_test.py``: ``--sessions`` visitors for ``--seconds`` while two runs train, in
+   headless Chromium; then over the wire (``--wire``: no browser, the server's part) with ``--wire-sessions``
+   visitors, once with no pause between actions and once pausing ``--think`` seconds on average;
 4. issue 15's regression tests, ``pytest -m hardening``: each case, what it checks, how it ended;
 5. ``benchmarks/bench_inference_threads.py``: the pages' inference alone, while two runs train in processes of
    their own (as the app trains them), and while they train in threads of the server (as it did before), with
@@ -197,6 +199,7 @@ def render(m: dict) -> str:
           enumerate(load["runs"])],
         *(["", "Errors:", *[f"- {e}" for e in load["errors"][:20]]] if load["errors"] else []),
         "",
+        *_wire_section(m.get("wire") or []),
         "## Latency of each page's main action (one visitor at a time)",
         "",
         f"`pytest tests/browser/test_e2e.py` ({e2e['summary']}): a new visitor per page and language; the model "
@@ -249,7 +252,7 @@ def render(m: dict) -> str:
 P95_TARGET_S = 3.0  # issue 15: first result of generate, translate and caption while two runs train
 
 
-def _target_line(rows: list[dict]) -> str:
+def _target_line(rows: list[dict], browser: bool = True) -> str:
     """Whether the load test met issue 15's target, action by action."""
     parts = []
     for r in rows:
@@ -257,11 +260,46 @@ def _target_line(rows: list[dict]) -> str:
             p95 = r["p95_s"]
             verdict = "no runs" if p95 is None else ("met" if p95 < P95_TARGET_S else "**not met**")
             parts.append(f"{r['action']} {_s(p95)} s ({verdict})")
-    return (f"Target (issue 15): p95 of the first result under {P95_TARGET_S:.0f} s with two runs training: "
-            + "; ".join(parts) + ". These seconds include each visitor's Chromium drawing the page on the same 2 "
+    head = (f"Target (issue 15): p95 of the first result under {P95_TARGET_S:.0f} s with two runs training: "
+            + "; ".join(parts) + ".")
+    if not browser:
+        return head
+    return (head + " These seconds include each visitor's Chromium drawing the page on the same 2 "
             "CPUs as the server and the two training processes (several browsers at once on this machine); the "
-            "server's own part of each action while two runs train is timed without a browser in the section "
-            "*Inference while runs train* below.")
+            "server's own part of each action with the same load is measured without browsers in the next section.")
+
+
+def _wire_section(loads: list[dict]) -> list[str]:
+    """The load tests over the wire: the server's part of each action with many visitors at once."""
+    if not loads:
+        return []
+    out = ["## Load held: visitors over the wire (the server's part)", "",
+           "`python benchmarks/load_test.py --wire`: the same pages and actions, each visitor a session of its "
+           "own, but speaking Streamlit's websocket protocol (`benchmarks/wire_visitor.py`) instead of drawing in a "
+           "Chromium on this machine: the seconds are from the request to the server sending the first result, "
+           "what a visitor on their own computer waits for (plus their own drawing). The two trainers' live panels "
+           "tick every 1.5 s "
+           "as in a browser. Each action page was opened and used once first (the models loaded).", ""]
+    for load in loads:
+        rows = load["stats"]
+        think = (f"pausing {load['think_s']:g} s on average between actions (uniform 0.5-1.5x: a person reads the "
+                 f"result)" if load.get("think_s") else "with no pause between actions (a stress test: every visitor "
+                 "clicks again as soon as the answer is there)")
+        out += [f"`python benchmarks/load_test.py --wire --sessions {load['sessions']} --seconds "
+                f"{load['seconds']:.0f}" + (f" --think {load['think_s']:g}`" if load.get("think_s") else "`") +
+                f": {load['sessions']} visitors {think}, while {load['trainers']} other visitors' runs trained "
+                f"({load['sessions'] + load['trainers']} sessions). {sum(r['n'] for r in rows)} actions, "
+                f"**{len(load['errors'])} errors**; server peak memory {_gb(load['peak_bytes'])} resident, "
+                f"**{_gb(load.get('peak_pss_bytes'))}** proportional; "
+                + "; ".join(f"training run {k + 1}: {run.get('step_at_load_end', 0) - run.get('step_at_load_start', 0)}"
+                            f" steps" for k, run in enumerate(load["runs"])) + ".", "",
+                "| action | runs | p50 s | p95 s | max s | done p50 s | errors |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+                *[f"| {r['action']} | {r['n']} | {_s(r['p50_s'])} | {_s(r['p95_s'])} | {_s(r['max_s'])} | "
+                  f"{_s(r['done_p50_s'])} | {r['errors']} |" for r in rows],
+                "", _target_line(rows, browser=False),
+                *(["", "Errors:", *[f"- {e}" for e in load["errors"][:20]]] if load["errors"] else []), ""]
+    return out
 
 
 def _threads_section(table: str | None) -> list[str]:
@@ -304,6 +342,13 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict:
                            browser_nice=load_test.BROWSER_NICE)
     load_test.print_table(result)
     m["load"] = {**vars(result), "stats": result.stats()}
+    m["wire"] = []
+    for think in (0.0, args.think):
+        print(f"3/6 load test over the wire, pausing {think:g} s ...", flush=True)
+        result = load_test.run_wire(sessions=args.wire_sessions, seconds=args.seconds, trainers=2,
+                                    runs_dir=tmp / f"wire-runs-{think:g}", think_s=think)
+        load_test.print_table(result)
+        m["wire"].append({**vars(result), "stats": result.stats()})
     print("4/6 hardening tests ...", flush=True)
     rc, summary, _ = run_pytest(["-m", "hardening", "tests"], tmp / "hardening.xml")
     cases = []
@@ -328,6 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=4, help="visitors in the load test")
     ap.add_argument("--seconds", type=float, default=60, help="length of the load test")
+    ap.add_argument("--wire-sessions", type=int, default=6,
+                    help="visitors of the load test over the wire (6 + 2 training: issue 15's 8 sessions)")
+    ap.add_argument("--think", type=float, default=5.0, help="mean pause between actions in the paced wire load test")
     ap.add_argument("--cold-starts", type=int, default=3, help="fresh servers timed to their first page")
     ap.add_argument("--screenshots", action="store_true", help="also write docs/screenshots/ and the README's picture")
     ap.add_argument("--out", type=Path, default=OUT, help="the report (default: docs/reliability.md)")

@@ -9,6 +9,8 @@ way the browser's Streamlit frontend does, over ``/_stcore/stream``:
   trigger) and reads ``ForwardMsg``s until the server's ``script_finished``;
 * it learns each widget's id from the elements the server sends (``$$ID-<hash>-<key>``: the widget's key is
   the id's tail), so an action names widgets by their key, as the browser tests do;
+* it keeps the URL's query string as the page rewrites it (``page_info_changed``: the pages keep their settings
+  in the URL, and read a URL that changed behind their back as the Back button);
 * it follows ``auto_rerun`` (a fragment with ``run_every``, the Train page's live panel) when asked to tick.
 
 What it does not do: draw, run JavaScript, or answer custom components. The server does all its usual work
@@ -73,7 +75,7 @@ class WireVisitor:
     """
 
     def __init__(self, ws, query: str) -> None:
-        self.ws, self.query = ws, query
+        self.ws, self.query, self.base_query = ws, query, query
         self.ids: dict[str, str] = {}  # widget key -> id, from the elements seen
         self.protos: dict[str, object] = {}  # widget key -> its last element proto (options, max, value)
         self.pages: dict[str, str] = {}  # url path -> page script hash
@@ -98,6 +100,7 @@ class WireVisitor:
         """Open page ``page`` (its url path; "" the default page) in this session, as the sidebar link does."""
         self.ids.clear()
         self.protos.clear()
+        self.query = self.base_query  # a new page's address: the language only (the page adds its settings)
         return await self._run(page_name=page, page_hash=self.pages.get(page, ""), timeout_s=timeout_s)
 
     async def rerun(self, values: dict[str, object] | None = None, press: str | None = None,
@@ -169,6 +172,8 @@ class WireVisitor:
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in f.navigation.app_pages}
                 self.page_hash = f.navigation.page_script_hash or self.page_hash
+            elif kind == "page_info_changed":  # the page wrote its settings into the URL, as the browser keeps it
+                self.query = f.page_info_changed.query_string
             elif kind == "auto_rerun":
                 self.fragment = (f.auto_rerun.fragment_id, f.auto_rerun.interval)
             elif kind == "stop_auto_rerun":
