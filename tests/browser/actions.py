@@ -112,11 +112,22 @@ def template_regex(key: str, lang: str) -> re.Pattern:
 
 
 # ------------------------------------------------------------------------------------------- pages
+#: Primes the repeated Generate actions cycle through: greedy decoding ignores the seed, and the same prime would
+#: give the same text again, which the browser cannot tell from the old one (the server may send it in one piece).
+GENERATE_PRIMES = ("ROMEO:", "JULIET:", "First Citizen:", "KING HENRY:")
+
+
 def generate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S, n_chars: int = 300) -> Outcome:
-    """Generate text (seed ``i``): the streamed text until its ``n_chars`` new characters are all on screen (after
-    any prime), then the next-character chart."""
+    """Generate text (seed ``i``; for ``i`` > 0 also another prime, so that greedy decoding writes another text):
+    the streamed text until its ``n_chars`` new characters are all on screen (after the prime), then the
+    next-character chart."""
     if i:
         set_number(page, "generate.seed", i, timeout_s)
+        box = page.locator(key_css("generate.prime")).locator("textarea")
+        old = box.input_value()
+        box.fill(next(p for p in GENERATE_PRIMES[i % len(GENERATE_PRIMES):] + GENERATE_PRIMES if p != old))
+        box.press("Control+Enter")
+        settle(page, timeout_s)
     out = f"{MAIN} [data-testid='stCode']"
     before = (texts(page.locator(out)) or [""])[0]
     prime = page.locator(key_css("generate.prime")).locator("textarea").input_value()
