@@ -181,6 +181,7 @@ def render(m: dict) -> str:
         f"resident, summed over the server and its training processes (which share the torch libraries: those pages "
         f"count once per process), **{_gb(load.get('peak_pss_bytes'))}** proportional (each page counted once; "
         f"budget {_gb(MEMORY_BUDGET)}).",
+        *([f"({m['load_note']}.)"] if m.get("load_note") else []),
         "",
         "| action | runs | p50 s | p95 s | max s | done p50 s | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -83,6 +83,24 @@ def set_number(page, key: str, value: int, timeout_s: float = TIMEOUT_S) -> None
     settle(page, timeout_s)
 
 
+def set_text(page, key: str, value: str, param: str, timeout_s: float = TIMEOUT_S) -> None:
+    """Type ``value`` into the text area with widget key ``key``, submit it (Ctrl+Enter) and wait until the app has
+    it: the page's URL parameter ``param`` shows it (not a page default). A key press the browser dropped (a busy
+    machine) is pressed again; otherwise the next click would run with the old text."""
+    box = page.locator(key_css(key)).locator("textarea")
+    box.fill(value)
+    for _ in range(3):
+        box.press("Control+Enter")
+        settle(page, timeout_s)
+        try:
+            wait_for(lambda: page.evaluate("p => new URLSearchParams(location.search).get(p)", param) == value,
+                     f"the new {param} in the page's address", min(timeout_s, 10))
+            return
+        except TimeoutError:
+            box.focus()
+    raise TimeoutError(f"the app did not take the new {param} ({value!r})")
+
+
 def set_slider(page, key: str, value: str, timeout_s: float = TIMEOUT_S) -> None:
     """Move the slider with widget key ``key`` by keyboard, up or down, until its thumb shows ``value``."""
     thumb = page.locator(key_css(key)).get_by_role("slider")
@@ -112,6 +130,16 @@ def template_regex(key: str, lang: str) -> re.Pattern:
 
 
 # ------------------------------------------------------------------------------------------- pages
+def _another(i: int, n: int) -> int:
+    """The input (of ``n``) for the ``i``-th call of an action: never the one of call ``i - 1`` nor of call ``i - 4``
+    (the load test's visitors come back to a page every 4 actions), so each result differs from the one on screen.
+
+    >>> [_another(i, 4) for i in range(1, 10)]
+    [1, 2, 3, 1, 2, 3, 0, 2, 3]
+    """
+    return (i + i // 4) % n
+
+
 #: Primes the repeated Generate actions cycle through: greedy decoding ignores the seed, and the same prime would
 #: give the same text again, which the browser cannot tell from the old one (the server may send it in one piece).
 GENERATE_PRIMES = ("ROMEO:", "JULIET:", "First Citizen:", "KING HENRY:")
@@ -123,11 +151,7 @@ def generate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S, n_chars:
     next-character chart."""
     if i:
         set_number(page, "generate.seed", i, timeout_s)
-        box = page.locator(key_css("generate.prime")).locator("textarea")
-        old = box.input_value()
-        box.fill(next(p for p in GENERATE_PRIMES[i % len(GENERATE_PRIMES):] + GENERATE_PRIMES if p != old))
-        box.press("Control+Enter")
-        settle(page, timeout_s)
+        set_text(page, "generate.prime", GENERATE_PRIMES[_another(i, len(GENERATE_PRIMES))], "prime", timeout_s)
     out = f"{MAIN} [data-testid='stCode']"
     before = (texts(page.locator(out)) or [""])[0]
     prime = page.locator(key_css("generate.prime")).locator("textarea").input_value()
@@ -177,12 +201,11 @@ TRANSLATE_INPUTS = ("Where is the train station?", "I would like a cup of coffee
 
 
 def translate(page, lang: str, i: int = 0, timeout_s: float = TIMEOUT_S) -> Outcome:
-    """Translate the default sentences (``i`` = 0) or one of :data:`TRANSLATE_INPUTS`: the French output."""
+    """Translate the default sentences (``i`` = 0) or one of :data:`TRANSLATE_INPUTS` (another one than the last
+    call's: the same sentence again gives the same French, which the browser cannot tell from the old one): the
+    French output."""
     if i:
-        box = page.locator(key_css("translate.text")).locator("textarea")
-        box.fill(TRANSLATE_INPUTS[i % len(TRANSLATE_INPUTS)])
-        box.press("Control+Enter")
-        settle(page, timeout_s)
+        set_text(page, "translate.text", TRANSLATE_INPUTS[_another(i, len(TRANSLATE_INPUTS))], "text", timeout_s)
     out = f"{MAIN} [data-testid='stCode']"
     before = (texts(page.locator(out)) or [""])[0]
     t0 = _click(page, "translate.go")
