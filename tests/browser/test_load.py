@@ -29,10 +29,6 @@ def _load_test_module():
     return module
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug, issue 15 (2026-11-28): since training moved to a child process, in the full serial suite "
-    "(not when this file runs alone) the Korean run's progress bar disappears during the load and Stop then times "
-    "out; see the session notes"))
 def test_two_visitors_while_two_runs_train(tmp_path, capsys):
     load_test = _load_test_module()
     result = load_test.run(sessions=2, seconds=10, trainers=2, runs_dir=tmp_path / "runs", timeout_s=180)
