@@ -346,6 +346,13 @@ async def _wire_trainers(base: str, result: LoadResult, running: asyncio.Event, 
             await v.close()
 
 
+def _run_async(coro, failure: list[BaseException]) -> None:
+    try:
+        asyncio.run(coro)
+    except BaseException as exc:  # handed to the calling thread
+        failure.append(exc)
+
+
 async def _warm_up(url: str, timeout_s: float) -> None:
     """Open each action page once and do its action, so the models are loaded before the clock starts (a public
     server that has been up a while has them; a cold start is measured apart, in docs/reliability.md)."""
@@ -389,7 +396,13 @@ def run_wire(*, sessions: int = 8, seconds: float = 60, trainers: int = 2, url: 
             pss = PssSampler(pid or (server.proc.pid if server is not None else None))
             result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=None,
                                 visitors="wire", think_s=think_s)
-            asyncio.run(_wire_load(url, result, timeout_s))
+            # in a thread of its own: the caller may have an event loop running in this one (playwright's sync API)
+            failure: list[BaseException] = []
+            th = threading.Thread(target=_run_async, args=(_wire_load(url, result, timeout_s), failure))
+            th.start()
+            th.join()
+            if failure:
+                raise failure[0]
             result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
             result.peak_pss_bytes = pss.stop()
             if server is not None:
