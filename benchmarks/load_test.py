@@ -28,7 +28,8 @@ been up a while). ``--think S``: each visitor pauses 0.5-1.5 x S seconds between
 result before the next click); 0, the default, is a stress test: every visitor clicks again at once.
 
 Loopback only. Bounded in time: ``--seconds`` plus the start of the runs plus one action's ``--timeout``.
-Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``--json FILE`` writes the result
+Needs playwright and Chromium (``/usr/bin/chromium`` or ``$RNN_CHROMIUM``). ``RNN_LOAD_EVIDENCE=DIR``: a screenshot
+and the address of each browser visitor whose action failed go into DIR. ``--json FILE`` writes the result
 (``benchmarks/reliability_report.py`` reads it); ``tests/browser/test_load.py`` runs a short version in CI.
 """
 
@@ -200,6 +201,7 @@ def _session(k: int, base: str, start: _Start, ready: threading.Event, result: L
                     seen = harness.problems(v)
                 except Exception as exc:  # a timeout or a broken page: count it, carry on as a new visitor
                     seen = [str(exc)]
+                    _evidence(v, f"visitor{k}-{i}-{slug}")
                 if seen:
                     result.errors.extend(f"{NAMES[slug]}: {s[:300]}" for s in seen)
                     v.close()
@@ -233,15 +235,35 @@ def _trainers(base: str, result: LoadResult, running: threading.Event, stop: thr
             running.set()
             while not stop.wait(0.5):
                 pass
-            for run, (v, lang) in zip(result.runs, visits):
+            for n, (run, (v, lang)) in enumerate(zip(result.runs, visits)):
                 run["step_at_load_end"] = actions.train_step(v.page, lang)
-                actions.train_stop(v.page, lang, timeout_s)
+                if run["step_at_load_end"] <= run["step_at_load_start"]:
+                    _evidence(v, f"trainer{n}-no-progress")
+                try:
+                    actions.train_stop(v.page, lang, timeout_s)
+                except Exception:
+                    _evidence(v, f"trainer{n}-stop")
+                    raise
                 result.errors.extend(f"train: {s[:300]}" for s in harness.problems(v))
                 v.close()
     except Exception as exc:
         result.errors.append(_error("train", exc))
     finally:
         running.set()
+
+
+def _evidence(v: harness.Visit, name: str) -> None:
+    """With ``$RNN_LOAD_EVIDENCE`` set to a folder: a full-page screenshot and the address of a visitor whose action
+    failed, so the failure can be seen, not guessed (the load test's errors are timing-dependent)."""
+    folder = os.environ.get("RNN_LOAD_EVIDENCE")
+    if not folder:
+        return
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        v.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        (Path(folder) / f"{name}.url").write_text(v.page.url + "\n")
+    except Exception as exc:  # the page may be gone: say so, never hide the original error
+        print(f"load test: no evidence for {name}: {exc}", file=sys.stderr)
 
 
 def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: int | None = None,

@@ -34,13 +34,14 @@ def _load_test_module():
     "second (Korean) trainer's progress bar disappears (its steps at the end read lower than at the start) and Stop "
     "is not found, and the Korean visitor waits 180 s for a page's button; English visitors are fine. The form reset "
     "to widget minima is fixed (2026-11-29); this is not. See the session notes"))
-def test_two_visitors_while_two_runs_train(tmp_path, capsys):
+def test_two_visitors_while_two_runs_train(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RNN_LOAD_EVIDENCE", str(tmp_path / "evidence"))  # a screenshot of each visitor that failed
     load_test = _load_test_module()
     result = load_test.run(sessions=2, seconds=10, trainers=2, runs_dir=tmp_path / "runs", timeout_s=180)
     with capsys.disabled():
         print()
         load_test.print_table(result)
-    assert not result.errors
+    assert not result.errors, (result.errors, sorted(str(p) for p in (tmp_path / "evidence").glob("*")))
     done = {action for action, xs in result.first_s.items() if xs}
     assert {"generate", "ngram"} <= done  # each visitor's first action, at least
     assert len(result.runs) == 2
