@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -252,6 +253,35 @@ def _trainers(base: str, result: LoadResult, running: threading.Event, stop: thr
         running.set()
 
 
+@contextlib.contextmanager
+def _app(url: str | None, pid: int | None, runs_dir: Path | None):
+    """The app under load, started here unless ``url`` is given (stopped at the end), and its memory watched:
+    ``(url, measure_end)``; ``measure_end(result)`` records the load average and the peak memory."""
+    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
+        server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
+        try:
+            if server is not None:
+                server.wait_ready()
+                url = server.base
+            sampler = harness.MemorySampler(pid) if pid else None
+            pss = PssSampler(pid or (server.proc.pid if server is not None else None))
+            yield url, lambda result: _measure_end(result, server, sampler, pss, pid)
+        finally:
+            if server is not None:
+                server.stop()
+
+
+def _measure_end(result: LoadResult, server, sampler, pss: PssSampler, pid: int | None) -> None:
+    """At the load's end: the load average and the server's peak memory (proportional, resident) into ``result``."""
+    result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
+    result.peak_pss_bytes = pss.stop()
+    if server is not None:
+        result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
+    elif sampler is not None:
+        sampler.stop()
+        result.peak_bytes, result.end_bytes = sampler.peak or None, harness.tree_rss_bytes(pid)
+
+
 def _evidence(v: harness.Visit, name: str) -> None:
     """With ``$RNN_LOAD_EVIDENCE`` set to a folder: a full-page screenshot and the address of a visitor whose action
     failed, so the failure can be seen, not guessed (the load test's errors are timing-dependent)."""
@@ -270,40 +300,24 @@ def run(*, sessions: int = 4, seconds: float = 60, trainers: int = 2, hidden: in
         url: str | None = None, pid: int | None = None, runs_dir: Path | None = None,
         timeout_s: float = 90, browser_nice: int = 0, think_s: float = 0.0) -> LoadResult:
     """Run the load test (starting the app unless ``url`` is given); see the module docstring."""
-    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
-        server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
-        try:
-            if server is not None:
-                server.wait_ready()
-                url = server.base
-            sampler = harness.MemorySampler(pid) if pid else None
-            pss = PssSampler(pid or (server.proc.pid if server is not None else None))
-            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden,
-                                browser_nice=browser_nice, think_s=think_s)
-            running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
-            ready = [threading.Event() for _ in range(sessions)]
-            trainer = threading.Thread(target=_trainers, args=(url, result, running, stop, timeout_s), daemon=True)
-            threads = [threading.Thread(target=_session, args=(k, url, start, ready[k], result, timeout_s),
-                                        daemon=True) for k in range(sessions)]
-            for th in [trainer, *threads]:
-                th.start()
-            for event in [running, *ready]:
-                event.wait()
-            start.start()
-            for th in threads:
-                th.join(seconds + 3 * timeout_s)
-            stop.set()
-            trainer.join(3 * timeout_s)
-            result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
-            result.peak_pss_bytes = pss.stop()
-            if server is not None:
-                result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
-            elif sampler is not None:
-                sampler.stop()
-                result.peak_bytes, result.end_bytes = sampler.peak or None, harness.tree_rss_bytes(pid)
-        finally:
-            if server is not None:
-                server.stop()
+    with _app(url, pid, runs_dir) as (url, measure_end):
+        result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=hidden,
+                            browser_nice=browser_nice, think_s=think_s)
+        running, stop, start = threading.Event(), threading.Event(), _Start(seconds)
+        ready = [threading.Event() for _ in range(sessions)]
+        trainer = threading.Thread(target=_trainers, args=(url, result, running, stop, timeout_s), daemon=True)
+        threads = [threading.Thread(target=_session, args=(k, url, start, ready[k], result, timeout_s),
+                                    daemon=True) for k in range(sessions)]
+        for th in [trainer, *threads]:
+            th.start()
+        for event in [running, *ready]:
+            event.wait()
+        start.start()
+        for th in threads:
+            th.join(seconds + 3 * timeout_s)
+        stop.set()
+        trainer.join(3 * timeout_s)
+        measure_end(result)
     return result
 
 
@@ -408,33 +422,17 @@ def run_wire(*, sessions: int = 8, seconds: float = 60, trainers: int = 2, url: 
              pid: int | None = None, runs_dir: Path | None = None, timeout_s: float = 90,
              think_s: float = 0.0) -> LoadResult:
     """The load test with visitors over the wire (``--wire``; see the module docstring)."""
-    with tempfile.TemporaryDirectory(prefix="rnnlab-load-") as tmp:
-        server = None if url else harness.AppServer(runs_dir or Path(tmp) / "runs")
-        try:
-            if server is not None:
-                server.wait_ready()
-                url = server.base
-            sampler = harness.MemorySampler(pid) if pid else None
-            pss = PssSampler(pid or (server.proc.pid if server is not None else None))
-            result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=None,
-                                visitors="wire", think_s=think_s)
-            # in a thread of its own: the caller may have an event loop running in this one (playwright's sync API)
-            failure: list[BaseException] = []
-            th = threading.Thread(target=_run_async, args=(_wire_load(url, result, timeout_s), failure))
-            th.start()
-            th.join()
-            if failure:
-                raise failure[0]
-            result.load_avg = os.getloadavg() if hasattr(os, "getloadavg") else None
-            result.peak_pss_bytes = pss.stop()
-            if server is not None:
-                result.peak_bytes, result.end_bytes = server.peak_bytes(), server.rss_bytes()
-            elif sampler is not None:
-                sampler.stop()
-                result.peak_bytes, result.end_bytes = sampler.peak or None, harness.tree_rss_bytes(pid)
-        finally:
-            if server is not None:
-                server.stop()
+    with _app(url, pid, runs_dir) as (url, measure_end):
+        result = LoadResult(url=url, sessions=sessions, seconds=seconds, trainers=trainers, hidden=None,
+                            visitors="wire", think_s=think_s)
+        # in a thread of its own: the caller may have an event loop running in this one (playwright's sync API)
+        failure: list[BaseException] = []
+        th = threading.Thread(target=_run_async, args=(_wire_load(url, result, timeout_s), failure))
+        th.start()
+        th.join()
+        if failure:
+            raise failure[0]
+        measure_end(result)
     return result
 
 
