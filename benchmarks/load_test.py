@@ -336,7 +336,7 @@ async def _wire_session(k: int, base: str, go: asyncio.Event, deadline: list[flo
             slug = order[i % len(order)]
             i += 1
             try:
-                wire._checked(await v.goto(slug, timeout_s), f"{NAMES[slug]}: open")
+                wire.check_reply(await v.goto(slug, timeout_s), f"{NAMES[slug]}: open")
                 result.add(await wire.ACTIONS[slug](v, lang, i, timeout_s))
             except Exception as exc:  # count it, carry on as a new visitor
                 result.errors.append(_error(NAMES[slug], exc))
@@ -395,7 +395,7 @@ async def _warm_up(url: str, timeout_s: float) -> None:
     v = await wire.WireVisitor.open(url, "", timeout_s=timeout_s)
     try:
         for slug, action in wire.ACTIONS.items():
-            wire._checked(await v.goto(slug, timeout_s), f"warm-up: {slug}")
+            wire.check_reply(await v.goto(slug, timeout_s), f"warm-up: {slug}")
             await action(v, "en", 0, timeout_s)
     finally:
         await v.close()

@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["WireVisitor", "Reply", "widget_key", "PageError", "ACTIONS", "train_start", "train_step", "train_tick",
-           "train_stop"]
+__all__ = ["WireVisitor", "Reply", "widget_key", "PageError", "check_reply", "ACTIONS", "train_start", "train_step",
+           "train_tick", "train_stop"]
 
 FINISHED = {0: "ok", 1: "compile error", 2: "early for rerun", 3: "fragment ok"}
 
@@ -200,7 +200,8 @@ class WireVisitor:
 # The same main actions as the browser tests (tests/browser/actions.py), by widget key; each returns an
 # actions.Outcome: the seconds from the request to the first result sent and to the run's end.
 
-def _checked(reply: Reply, what: str) -> Reply:
+def check_reply(reply: Reply, what: str) -> Reply:
+    """``reply``, or :class:`PageError` naming ``what`` when the page showed an exception."""
     if reply.exceptions:
         raise PageError(f"{what}: the page showed {reply.exceptions[0]}")
     return reply
@@ -211,7 +212,7 @@ async def generate(v: WireVisitor, lang: str, i: int = 0, timeout_s: float = 90,
     from actions import Outcome
 
     prime = v.protos["generate.prime"].default
-    r = _checked(await v.rerun({"generate.seed": i}, press="generate.go", timeout_s=timeout_s), "generate")
+    r = check_reply(await v.rerun({"generate.seed": i}, press="generate.go", timeout_s=timeout_s), "generate")
     first = r.when(lambda k, el: k == "code" and len(el.code_text) > len(prime))
     full = r.when(lambda k, el: k == "code" and len(el.code_text) >= len(prime) + n_chars - 2)
     if first is None or full is None:
@@ -228,7 +229,7 @@ async def ngram(v: WireVisitor, lang: str, i: int = 0, timeout_s: float = 90):
     now = slider.value[0] if slider.set_value and slider.value else slider.default[0]
     new = now - 1 if now >= slider.max else now + 1
     chart = lambda k, el: k == "plotly_chart" and widget_key(el.id or "") == "ngram_vs_rnn.strip_chart"  # noqa: E731
-    r = _checked(await v.rerun({key: [new]}, timeout_s=timeout_s), "ngram")
+    r = check_reply(await v.rerun({key: [new]}, timeout_s=timeout_s), "ngram")
     v.protos[key].ClearField("value")
     v.protos[key].default[:] = [new]
     if r.when(chart) is None:
@@ -241,7 +242,7 @@ async def translate(v: WireVisitor, lang: str, i: int = 0, timeout_s: float = 90
     from actions import TRANSLATE_INPUTS, Outcome
 
     values = {"translate.text": TRANSLATE_INPUTS[i % len(TRANSLATE_INPUTS)]} if i else {}
-    r = _checked(await v.rerun(values, press="translate.go", timeout_s=timeout_s), "translate")
+    r = check_reply(await v.rerun(values, press="translate.go", timeout_s=timeout_s), "translate")
     first = r.when(lambda k, el: k == "code")
     if first is None:
         raise PageError("translate: no translation in the reply")
@@ -254,7 +255,7 @@ async def caption(v: WireVisitor, lang: str, i: int = 0, timeout_s: float = 90):
 
     options = v.protos["caption.example"].options
     pick = options[(1 + i) % len(options)].content
-    r = _checked(await v.rerun({"caption.example": [pick]}, timeout_s=timeout_s), "caption")
+    r = check_reply(await v.rerun({"caption.example": [pick]}, timeout_s=timeout_s), "caption")
     heading = lambda k, el: k == "markdown" and el.body.startswith("####")  # noqa: E731
     if r.when(heading) is None:
         raise PageError("caption: no caption in the reply")
@@ -285,11 +286,11 @@ async def train_start(v: WireVisitor, lang: str, text: str | None, max_steps: in
     a progress bar showing step 1 or more (following the live panel's ticks)."""
     if text is not None:
         paste = v.protos["train.source"].options[("named", "upload", "paste").index("paste")]  # its label
-        _checked(await v.rerun({"train.source": paste}, timeout_s=timeout_s), "train: paste")
-        _checked(await v.rerun({"train.paste": text}, timeout_s=timeout_s), "train: paste")
-    _checked(await v.rerun({"train.max_steps": max_steps}, timeout_s=timeout_s), "train: steps")
+        check_reply(await v.rerun({"train.source": paste}, timeout_s=timeout_s), "train: paste")
+        check_reply(await v.rerun({"train.paste": text}, timeout_s=timeout_s), "train: paste")
+    check_reply(await v.rerun({"train.max_steps": max_steps}, timeout_s=timeout_s), "train: steps")
     t0 = time.monotonic()
-    r = _checked(await v.rerun(press="train.start", timeout_s=timeout_s), "train: start")
+    r = check_reply(await v.rerun(press="train.start", timeout_s=timeout_s), "train: start")
     while (train_step(r, lang) or 0) < 1:
         if time.monotonic() - t0 > timeout_s:
             raise PageError("train: no step 1 in the progress bar")
@@ -302,18 +303,18 @@ async def train_tick(v: WireVisitor, timeout_s: float = 90) -> Reply:
     if v.fragment is None:
         raise PageError("train: the live panel is not ticking")
     await asyncio.sleep(v.fragment[1])
-    return _checked(await v.rerun(fragment=True, timeout_s=timeout_s), "train: live panel")
+    return check_reply(await v.rerun(fragment=True, timeout_s=timeout_s), "train: live panel")
 
 
 async def train_stop(v: WireVisitor, lang: str, timeout_s: float = 90) -> Reply:
     """Press Stop; wait until the page offers Resume (the trainer ends its step and saves first)."""
     t0 = time.monotonic()
-    r = _checked(await v.rerun(press="train.stop", timeout_s=timeout_s), "train: stop")
+    r = check_reply(await v.rerun(press="train.stop", timeout_s=timeout_s), "train: stop")
     while "train.resume" not in {widget_key(getattr(el, "id", "") or "") for _, el, _ in r.elements}:
         if time.monotonic() - t0 > timeout_s:
             status = [el.body for el in r.of("markdown") if "status" in el.body.lower() or "상태" in el.body]
             raise PageError(f"train: no Resume button {timeout_s:.0f} s after Stop (status: {status[:1]}; "
                             f"widgets: {sorted(v.ids)})")
         await asyncio.sleep(0.5)
-        r = _checked(await v.rerun(timeout_s=timeout_s), "train: stop")
+        r = check_reply(await v.rerun(timeout_s=timeout_s), "train: stop")
     return r

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from engine.data.corpora import DataError
-from engine.data.parallel import SubwordTokenizer
+from engine.data.parallel import UNK_ID, SubwordTokenizer
 from engine.sentiment.batches import ClassBatches, eval_batches, pad_ids
 from engine.sentiment.data import SentimentSplits
 from engine.sentiment.model import MAX_PIECES, TOKENIZER_FILE, SentimentClassifier, SentimentConfig
@@ -72,19 +72,24 @@ def train_tokenizer(texts: list[str], data: SentimentData) -> SubwordTokenizer:
 
 def encode_texts(tokenizer: SubwordTokenizer, pairs: list[tuple[str, int]]) -> tuple[list[list[int]], list[int]]:
     """Ids (cut at MAX_PIECES) and labels of prepared ``(text, label)`` pairs; texts with no pieces dropped."""
+    ids, labels, _ = _encode_kept(tokenizer, pairs)
+    return ids, labels
+
+
+def _encode_kept(tokenizer: SubwordTokenizer, pairs: list[tuple[str, int]]):
+    """:func:`encode_texts` and the texts it kept, in the same order."""
     ids = tokenizer.encode_batch([t for t, _ in pairs])
     keep = [i for i, x in enumerate(ids) if x]
-    return [ids[i][:MAX_PIECES] for i in keep], [pairs[i][1] for i in keep]
+    return [ids[i][:MAX_PIECES] for i in keep], [pairs[i][1] for i in keep], [pairs[i][0] for i in keep]
 
 
-def sampled_segmentations(tokenizer: SubwordTokenizer, pairs: list[tuple[str, int]], alpha: float, seed: int):
-    """``resegment(rows, step)`` for :class:`ClassBatches`: the rows' texts (those :func:`encode_texts` kept,
-    in its order) cut by :meth:`SubwordTokenizer.encode_sampled`, seeded by ``(seed, step)``."""
-    texts = [t for (t, _), x in zip(pairs, tokenizer.encode_batch([t for t, _ in pairs])) if x]
+def sampled_segmentations(tokenizer: SubwordTokenizer, texts: list[str], alpha: float, seed: int):
+    """``resegment(rows, step)`` for :class:`ClassBatches`: the rows of ``texts`` (the texts the batches' ids were
+    encoded from, in their order) cut by :meth:`SubwordTokenizer.encode_sampled`, seeded by ``(seed, step)``."""
 
     def resegment(rows: list[int], step: int) -> list[list[int]]:
         out = tokenizer.encode_sampled([texts[i] for i in rows], alpha, seed=seed * 1_000_003 + step)
-        return [x[:MAX_PIECES] or [1] for x in out]
+        return [x[:MAX_PIECES] or [UNK_ID] for x in out]  # (a non-empty text never samples to no pieces)
 
     return resegment
 
@@ -112,7 +117,7 @@ def sentiment_trainer(splits: SentimentSplits, model: SentimentConfig, data: Sen
         tokenizer = train_tokenizer([t for t, _ in train_pairs], data)
     torch.manual_seed(train.seed)
     net = SentimentClassifier(replace(model, vocab_size=len(tokenizer), lang=splits.lang), tokenizer)
-    ids, labels = encode_texts(tokenizer, train_pairs)
+    ids, labels, texts = _encode_kept(tokenizer, train_pairs)
     soft = distill_targets(teachers, ids, labels, data) if teachers else None
     val = eval_batches(*encode_texts(tokenizer, splits.val))
     meta = {"data": asdict(data), "split_sizes": splits.sizes(), "train_texts": len(ids),
@@ -121,7 +126,7 @@ def sentiment_trainer(splits: SentimentSplits, model: SentimentConfig, data: Sen
     if teachers:
         meta["teachers"] = [str(p) for p in data.teacher_dirs()]
     torch.manual_seed(train.seed)  # the trainer's random stream (dropout) does not depend on building the model
-    resegment = (sampled_segmentations(tokenizer, train_pairs, data.subword_alpha, train.seed)
+    resegment = (sampled_segmentations(tokenizer, texts, data.subword_alpha, train.seed)
                  if data.subword_alpha else None)
     return run.trainer(net, ClassBatches(ids, labels, data.batch_size, seed=train.seed, soft=soft,
                                          resegment=resegment), train,
