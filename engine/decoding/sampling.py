@@ -17,7 +17,7 @@ import math
 import torch
 from torch import Tensor
 
-__all__ = ["check_temperature", "check_top_k", "check_top_p", "choose", "filter_logits", "sample_next"]
+__all__ = ["check_temperature", "check_top_k", "check_top_p", "choose", "filter_logits", "sample_next", "truncate"]
 
 NEG_INF = float("-inf")
 
@@ -72,20 +72,25 @@ def filter_logits(logits: Tensor, top_k: int | None = None, top_p: float | None 
     """
     check_top_k(top_k)
     check_top_p(top_p)
+    return truncate(logits, top_k, top_p)
+
+
+def truncate(logits: Tensor, top_k: int | None, top_p: float | None) -> Tensor:
+    """:func:`filter_logits` without the argument checks (TorchScript-compatible: decoding loops compile it)."""
     if top_k is None and (top_p is None or top_p >= 1.0):
         return logits
     sorted_logits, order = torch.sort(logits, dim=-1, descending=True, stable=True)  # (..., V) each
     remove_sorted = torch.zeros_like(sorted_logits, dtype=torch.bool)
     if top_k is not None and top_k < logits.shape[-1]:
         remove_sorted[..., top_k:] = True
-        sorted_logits = sorted_logits.masked_fill(remove_sorted, NEG_INF)
+        sorted_logits = sorted_logits.masked_fill(remove_sorted, -math.inf)
     if top_p is not None and top_p < 1.0:
         probs = torch.softmax(sorted_logits.double(), dim=-1)
         mass_before = torch.cumsum(probs, dim=-1) - probs  # exclusive cumulative sum
         remove_sorted |= mass_before >= top_p
         remove_sorted[..., 0] = False  # always keep at least the most likely token
     remove = torch.zeros_like(remove_sorted).scatter(-1, order, remove_sorted)  # back to token order
-    return logits.masked_fill(remove, NEG_INF)
+    return logits.masked_fill(remove, -math.inf)
 
 
 def choose(
@@ -98,11 +103,12 @@ def choose(
     """Pick one token per row from already temperature-scaled ``logits`` (B, V).
 
     Returns (tokens (B,), the filtered logits (B, V)): a token could have been chosen iff its
-    filtered logit is finite.
+    filtered logit is finite. The settings are not checked here (:class:`~engine.decoding.DecodeConfig`
+    did); TorchScript-compatible (the streaming loop compiles it, see :mod:`engine.nogil`).
     """
     if greedy:
         return logits.argmax(dim=-1), logits
-    filtered = filter_logits(logits, top_k, top_p)
+    filtered = truncate(logits, top_k, top_p)
     probs = torch.softmax(filtered, dim=-1)  # (B, V)
     tokens = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
     return tokens, filtered

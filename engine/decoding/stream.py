@@ -20,6 +20,7 @@ Example (a toy bigram "model" whose state is unused; token 0 is ``</s>``)::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 
 import torch
@@ -28,9 +29,10 @@ from torch import Tensor
 from engine.decoding.config import DecodeConfig
 from engine.decoding.constraints import constraint_mask
 from engine.decoding.results import GenerateResult, StepResult
-from engine.decoding.sampling import NEG_INF, choose
+from engine.decoding.sampling import choose
 from engine.decoding.state import State
 from engine.decoding.step import StepFn, call_step, check_run, top_candidates
+from engine.nogil import nogil
 
 __all__ = ["collect_steps", "iter_generate", "iter_text"]
 
@@ -86,30 +88,12 @@ def _iter_generate(
     greedy = cfg.is_greedy
     temperature = 1.0 if greedy else float(cfg.temperature)
     histories = [[t] for t in tokens.tolist()] if cfg.no_repeat_ngram > 0 else None
-    never_done = ~active  # without eos_id no row ever finishes: skip the finished-row bookkeeping
     for t in range(n_steps):
         logits, state, aux = call_step(step, tokens, state)  # (B, V)
-        z = logits.float()
-        if temperature != 1.0:
-            z = z / temperature
-        logp = torch.log_softmax(z, dim=-1)  # (B, V)
-        banned = constraint_mask(histories, t, tuple(z.shape), device, cfg, eos_id)  # type: ignore[arg-type]
-        if banned is not None:
-            all_banned = banned.all(dim=-1, keepdim=True)  # never leave a row with nothing to choose
-            z = z.masked_fill(banned & ~all_banned, NEG_INF)
-        choice, filtered = choose(z, greedy, cfg.top_k, cfg.top_p, generator)  # (B,), (B, V)
+        banned = constraint_mask(histories, t, tuple(logits.shape), device, cfg, eos_id)  # type: ignore[arg-type]
         was_active = active
-        if eos_id is None:
-            chosen_lp = logp.gather(-1, choice[:, None]).squeeze(-1)  # (B,)
-            finished = never_done
-        else:
-            choice = torch.where(active, choice, torch.full_like(choice, pad))
-            chosen_lp = torch.where(active, logp.gather(-1, choice[:, None]).squeeze(-1), torch.zeros_like(z[:, 0]))
-            active = active & (choice != eos_id)
-            finished = ~active
-        top_ids = top_probs = top_kept = None
-        if record_top:
-            top_ids, top_probs, top_kept = top_candidates(logp, filtered, record_top)  # (B, k) each
+        choice, chosen_lp, active, finished, top_ids, top_probs, top_kept = pick(
+            logits, banned, active, temperature, greedy, cfg.top_k, cfg.top_p, generator, eos_id, pad, record_top)
         if histories is not None:
             for r, tok in enumerate(choice.tolist()):
                 histories[r].append(tok)
@@ -118,6 +102,43 @@ def _iter_generate(
         if eos_id is not None and not bool(active.any()):
             return
         tokens = choice
+
+
+@nogil
+def pick(logits: Tensor, banned: Tensor | None, active: Tensor, temperature: float, greedy: bool,
+         top_k: int | None, top_p: float | None, generator: torch.Generator | None, eos_id: int | None, pad: int,
+         record_top: int) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor | None, Tensor | None, Tensor | None]:
+    """One position of :func:`iter_generate` after the model's step: choose each row's token.
+
+    ``logits`` (B, V) → ``(tokens, their log-probabilities, rows still active, rows finished, top ids,
+    top probs, top kept)``, each (B,) or (B, record_top). The log-probabilities are the model's at the
+    temperature, before truncation and constraints; ``banned`` (B, V) marks forbidden tokens (a row
+    whose every token is banned keeps them all). Rows already finished (``active`` False) write ``pad``.
+    One compiled call per position (:mod:`engine.nogil`): a page generating next to other visitors waits
+    for the GIL once per character, not once per tensor operation.
+    """
+    z = logits.float()  # (B, V)
+    if temperature != 1.0:
+        z = z / temperature
+    logp = torch.log_softmax(z, dim=-1)  # (B, V)
+    if banned is not None:
+        all_banned = banned.all(dim=-1, keepdim=True)  # never leave a row with nothing to choose
+        z = z.masked_fill(banned & ~all_banned, -math.inf)
+    choice, filtered = choose(z, greedy, top_k, top_p, generator)  # (B,), (B, V)
+    if eos_id is None:  # no row ever finishes
+        chosen_lp = logp.gather(-1, choice.unsqueeze(-1)).squeeze(-1)  # (B,)
+        finished = torch.zeros_like(active)
+    else:
+        choice = torch.where(active, choice, torch.full_like(choice, pad))
+        chosen_lp = torch.where(active, logp.gather(-1, choice.unsqueeze(-1)).squeeze(-1), torch.zeros_like(z[:, 0]))
+        active = active & (choice != eos_id)
+        finished = ~active
+    top_ids: Tensor | None = None
+    top_probs: Tensor | None = None
+    top_kept: Tensor | None = None
+    if record_top > 0:
+        top_ids, top_probs, top_kept = top_candidates(logp, filtered, record_top)  # (B, k) each
+    return choice, chosen_lp, active, finished, top_ids, top_probs, top_kept
 
 
 def iter_text(

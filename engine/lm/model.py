@@ -35,8 +35,9 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from engine.data.text import CharVocab, check_vocab_size
-from engine.nn.cells import lstm_pointwise
+from engine.nn.cells import lstm_gates
 from engine.nn.recurrent import make_rnn
+from engine.nogil import nogil
 
 __all__ = ["CharLM", "CharLMConfig"]
 
@@ -152,24 +153,21 @@ class CharLM(nn.Module):
         # nn.LSTM over a length-1 sequence goes through oneDNN, whose per-call set-up costs about ten
         # times the arithmetic of one step; the cell functions compute the same numbers without it.
         cfg, lstm = self.config, self.config.cell == "lstm"
-        x = self.embed(token)  # (B, E)
         if hidden is None:
-            zeros = x.new_zeros(cfg.n_layer, token.size(0), cfg.n_hidden)  # (L, B, H)
+            zeros = self.head.weight.new_zeros(cfg.n_layer, token.size(0), cfg.n_hidden)  # (L, B, H)
             hidden = (zeros, zeros) if lstm else zeros
         h0, c0 = hidden if lstm else (hidden, None)
-        hs, cs = [], []
-        packed = self._packed_lstm() if lstm and x.device.type == "cpu" else None
+        packed = self._packed_lstm() if lstm and token.device.type == "cpu" else None
         if packed is not None:
             # Each character reads every recurrent weight once, so generation is bound by memory
             # traffic, not arithmetic: fbgemm's fp16 matrix-vector product reads half the bytes and
             # accumulates in fp32. Only used when the weights are exactly fp16 values (the shipped
             # models are stored in fp16), so the probabilities are the fp32 path's to rounding.
-            for layer, w in enumerate(packed):
-                pre = torch.ops.quantized.linear_dynamic_fp16(torch.cat([x, h0[layer]], 1), w)  # U x + W h + b (B, 4H)
-                x, c = lstm_pointwise(pre, c0[layer])  # the gate equations: h_t, c_t, each (B, H)
-                hs.append(x)
-                cs.append(c)
-            return self.head(x), (torch.stack(hs), torch.stack(cs))
+            logits, h, c = packed_lstm_step(token, self.embed.weight, h0, c0, packed, self.head.weight,
+                                            self.head.bias)
+            return logits, (h, c)
+        x = self.embed(token)  # (B, E)
+        hs, cs = [], []
         for layer in range(cfg.n_layer):
             w = [getattr(self.rnn, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             if lstm:
@@ -252,3 +250,24 @@ class CharLM(nn.Module):
         if self.vocab is None:
             raise ValueError("this CharLM has no vocabulary attached; pass vocab= when constructing it")
         return self.vocab
+
+
+@nogil
+def packed_lstm_step(token: torch.Tensor, embed: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor,
+                     packed: list[torch.classes.quantized.LinearPackedParamsBase], head_w: torch.Tensor,
+                     head_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One step of a stacked LSTM from fbgemm-packed fp16 weights: ``(logits (B, V), h (L, B, H), c (L, B, H))``.
+
+    ``token`` (B,) is looked up in ``embed`` (vocab, E); layer ``l`` computes ``a = U x + W h(t-1) + b`` with one fp16
+    matrix-vector product over ``[x | h]`` and then the gate equations (:func:`~engine.nn.cells.lstm_gates`);
+    the head is ``o = V h + c``. Compiled (:mod:`engine.nogil`): one GIL hand-over per character.
+    """
+    x = F.embedding(token, embed)  # (B, E)
+    hs: list[torch.Tensor] = []
+    cs: list[torch.Tensor] = []
+    for layer, w in enumerate(packed):
+        pre = torch.ops.quantized.linear_dynamic_fp16(torch.cat([x, h0[layer]], 1), w)  # U x + W h + b (B, 4H)
+        x, c, _, _, _, _ = lstm_gates(pre, c0[layer])  # the gate equations: h_t, c_t, each (B, H)
+        hs.append(x)
+        cs.append(c)
+    return F.linear(x, head_w, head_b), torch.stack(hs), torch.stack(cs)

@@ -171,6 +171,18 @@ def lstm_pointwise(
         >>> torch.allclose(h1, h_ref, atol=1e-6) and torch.allclose(c1, c_ref, atol=1e-6)
         True
     """
+    h, c, i, f, g, o = lstm_gates(pre, c, p_o)
+    if return_gates:
+        return h, c, {"i": i, "f": f, "g": g, "o": o, "c": c}
+    return h, c
+
+
+def lstm_gates(pre: Tensor, c: Tensor, p_o: Tensor | None = None
+               ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """:func:`lstm_pointwise`'s equations, returning ``(h(t), c(t), i, f, g, o)``, each (B, H).
+
+    TorchScript-compatible, so that a compiled decoding step can use it (:mod:`engine.nogil`).
+    """
     a_i, a_f, a_g, a_o = pre.chunk(4, dim=-1)  # each (B, H), gate order (i, f, g, o)
     i = torch.sigmoid(a_i)  # input gate  (B, H)
     f = torch.sigmoid(a_f)  # forget gate (B, H)
@@ -180,9 +192,7 @@ def lstm_pointwise(
         a_o = a_o + p_o * c  # the output gate's peephole reads the new c(t)
     o = torch.sigmoid(a_o)  # output gate (B, H)
     h = o * torch.tanh(c)  # h(t) = o ⊙ tanh(c(t))   (B, H)
-    if return_gates:
-        return h, c, {"i": i, "f": f, "g": g, "o": o, "c": c}
-    return h, c
+    return h, c, i, f, g, o
 
 
 # ----------------------------------------------------------------------------------------------------------
