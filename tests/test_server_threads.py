@@ -49,3 +49,16 @@ def test_limit_server_threads_in_this_process(monkeypatch):
         assert seen == [1]
     finally:
         torch.set_num_threads(before)
+
+
+RACE = ("import sys, threading, time; import dashboard.components.resources as r\n"
+        "assert 'torch' not in sys.modules\n"
+        "t = threading.Thread(target=lambda: __import__('torch')); t.start()\n"
+        "while 'torch' not in sys.modules: time.sleep(0.001)\n"  # another visitor's first run is importing torch
+        "print(r.limit_server_threads()); t.join()")
+
+
+def test_a_second_first_visitor_waits_for_torch_to_finish_importing():
+    """Two first visitors at once: one script thread was still importing torch when the other's run asked it for
+    its thread count, found a partly initialised module and crashed ("no attribute 'get_num_threads'")."""
+    assert _run(RACE, {}) == "1"

@@ -303,6 +303,35 @@ def test_a_finite_blow_up_is_divergence_and_leaves_no_best(tiny_text, tmp_path):
     assert first == pytest.approx(math.log(len(trainer.model.vocab)), rel=0.1) and trainer.first_loss == first
 
 
+class ScriptedLoss(torch.nn.Module):
+    """A "model" whose training loss at step k is ``losses[k]`` (the last value repeated)."""
+
+    def __init__(self, losses: list[float]):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.losses, self.calls = losses, 0
+
+    def forward(self, x, targets=None, state=None):
+        value = self.losses[min(self.calls, len(self.losses) - 1)]
+        self.calls += 1
+        return None, self.w.sum() * 0.0 + value, None
+
+
+@pytest.mark.parametrize(("tail", "status"), [
+    ([0.001] * 200 + [0.01] * 60, "done"),  # a memorised text: 10x its best, but 0.009 nats is no blow-up
+    ([1.4] * 200 + [5.0] * 60, "diverged"),  # a blow-up: 3.6x its best and 3.6 nats higher
+], ids=["tiny-loss-wobble", "real-blow-up"])
+def test_divergence_needs_a_real_rise_not_only_a_ratio(tail, status):
+    """The load test's two trainers memorised their short pasted text (loss 0.001) and both runs ended "diverged"
+    at step 1238 when it wobbled to 0.003: the guard compared ratios only."""
+    batch = Batch(torch.zeros(1, 2), torch.zeros(1, 2))
+    model = ScriptedLoss([4.2] + tail)
+    trainer = Trainer(model, lambda s: batch, cfg(max_steps=len(tail) + 1, optimizer="sgd", lr=1e-3, warmup_steps=2,
+                                                  eval_every=10_000, checkpoint_every=10_000, schedule="constant"))
+    trainer.save = lambda which="last": None
+    assert trainer.fit() == status
+
+
 def test_a_validation_loss_far_above_the_first_loss_is_never_saved_as_best():
     """A model whose validation loss is 100x its training loss (the guard on the smoothed training loss cannot
     see it) ends the run at that evaluation instead of becoming the best model."""

@@ -49,9 +49,14 @@ def limit_server_threads() -> int:
     """
     n = max(1, int(os.environ.get("OMP_NUM_THREADS") or 1))
     os.environ.setdefault("OMP_NUM_THREADS", str(n))
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.get_num_threads() != n:
-        torch.set_num_threads(n)
+    if "torch" in sys.modules:
+        # Not sys.modules["torch"] itself: while another visitor's first run is still importing torch, that is a
+        # partly initialised module without get_num_threads (two first visitors at once crashed on it); the import
+        # statement waits for the other thread's import to finish.
+        import torch
+
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
     _malloc(-8, 2)  # mallopt(M_ARENA_MAX, 2)
     return n
 

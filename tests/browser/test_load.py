@@ -29,11 +29,6 @@ def _load_test_module():
     return module
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug, issue 15: in the full serial suite (CI) the Korean visitors' pages go wrong during the load: the "
-    "second (Korean) trainer's progress bar disappears (its steps at the end read lower than at the start) and Stop "
-    "is not found, and the Korean visitor waits 180 s for a page's button; English visitors are fine. The form reset "
-    "to widget minima is fixed (2026-11-29); this is not. See the session notes"))
 def test_two_visitors_while_two_runs_train(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("RNN_LOAD_EVIDENCE", str(tmp_path / "evidence"))  # a screenshot of each visitor that failed
     load_test = _load_test_module()
