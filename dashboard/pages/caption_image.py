@@ -35,6 +35,7 @@ from dashboard.components.model_picker import (
 from dashboard.components.url_state import Setting, UrlState
 from dashboard.i18n import t
 from engine.captioning.images import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, load_image
+from engine.captioning.model import SHOWN_SUPPORT, CaptionSettings
 from engine.captioning.ood import OODPhoto, load_photos, names_subject
 from engine.data.corpora import DataError
 from engine.train.checkpoint import CheckpointError
@@ -51,11 +52,12 @@ SOURCES = ("example", "photos", "upload", "camera") if PHOTOS else ("example", "
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp"]
 METHODS = ("beam", "greedy")
 MAX_BEAM = 10
+GROUNDING = CaptionSettings().grounding  # β of the grounding toggle: the engine's default
 #: The page's settings in the URL (?example=cat&method=greedy, ?source=photos&photo=two_dogs); widget keys K + name.
 URL = UrlState(K, {
     "source": Setting("example", SOURCES),
     "example": Setting(next(iter(captioning.EXAMPLES)), tuple(captioning.EXAMPLES)), "method": Setting("beam", METHODS),
-    "beam_width": Setting(3, (1, MAX_BEAM)), "n_best": Setting(3, (1, MAX_BEAM)),
+    "beam_width": Setting(3, (1, MAX_BEAM)), "n_best": Setting(3, (1, MAX_BEAM)), "ground": Setting(True),
     **({"photo": Setting(next(iter(PHOTOS)), tuple(PHOTOS))} if PHOTOS else {}),
 })
 # One upload limit: the server refuses a larger upload (server.maxUploadSize, .streamlit/config.toml), so the
@@ -160,12 +162,13 @@ def _decoded(digest: str, _data: bytes) -> tuple[Any, dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32, ttl=3600)
-def _caption(model_key: str, digest: str, method: str, beam_width: int, n_best: int, _model: Any, _data: bytes):
+def _caption(model_key: str, digest: str, method: str, beam_width: int, n_best: int, grounding: float,
+             _model: Any, _data: bytes):
     """The model's caption of the picture (CaptionResult, with n-best list, attention and ImageNet top-5)."""
-    return _model.caption(_data, method=method, beam_width=beam_width, n_best=n_best)[0]
+    return _model.caption(_data, method=method, beam_width=beam_width, n_best=n_best, grounding=grounding)[0]
 
 
-def _settings() -> tuple[str, int, int]:
+def _settings() -> tuple[str, int, int, float]:
     method = st.segmented_control(_t("method"), METHODS, required=True, key=URL.key("method"),
                                   format_func=lambda m: _t(f"method.{m}")) or "beam"
     c2, c3 = st.columns(2)
@@ -176,7 +179,8 @@ def _settings() -> tuple[str, int, int]:
             URL.clamp("n_best", 1, width)
             n_best = c3.slider(_t("n_best"), 1, width, key=URL.key("n_best"))
     st.caption(_t(f"method_help.{method}"))
-    return method, width, n_best
+    ground = st.toggle(_t("grounding"), key=URL.key("ground"), help=_t("grounding_help", beta=GROUNDING))
+    return method, width, n_best, (GROUNDING if ground else 0.0)
 
 
 # ---------------------------------------------------------------------------------------- output
@@ -203,7 +207,7 @@ def _show_photo_check(result: Any, photo: OODPhoto) -> None:
         st.markdown("\n".join(f"- {ref}" for ref in photo.references))
 
 
-def _show_top5(result: Any, encoder: str) -> None:
+def _show_top5(result: Any, encoder: str, grounding: bool) -> None:
     st.markdown(f"**{_t('top5_header')}**")
     if not result.imagenet_top5:
         st.caption(_t("top5_none", encoder=encoder))
@@ -214,6 +218,9 @@ def _show_top5(result: Any, encoder: str) -> None:
                  column_config={prob: st.column_config.ProgressColumn(prob, format="%.1f%%", min_value=0.0,
                                                                       max_value=100.0)})
     st.caption(_t("top5_caption"))
+    if grounding:
+        words = ", ".join(f"*{w}* {p:.0%}" for w, p in result.grounded.items())
+        st.caption(_t("grounded_words", words=words) if words else _t("grounded_none", share=f"{SHOWN_SUPPORT:.0%}"))
 
 
 def _show_attention(result: Any, picture: Any) -> None:
@@ -288,17 +295,17 @@ def _render() -> None:
         st.image(picture, caption=None)
         st.caption(details)
     with right:
-        method, width, n_best = _settings()
+        method, width, n_best, grounding = _settings()
         try:
             with st.spinner(_t("captioning")):
-                result = _caption(cache_key, digest, method, width, n_best, _model=model, _data=data)
+                result = _caption(cache_key, digest, method, width, n_best, grounding, _model=model, _data=data)
         except (ImageError, ValueError, RuntimeError, OSError, ImportError) as exc:
             st.error(_t("caption_failed", message=str(exc)), icon=":material/error:")
             return
         _show_caption(result, method)
         if photo is not None:
             _show_photo_check(result, photo)
-        _show_top5(result, model.config.encoder)
+        _show_top5(result, model.config.encoder, grounding > 0)
     _show_attention(result, picture)
 
 

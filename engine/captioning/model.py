@@ -62,6 +62,7 @@ from engine.captioning.encoder import (
     preprocess_description,
     shared_encoder,
 )
+from engine.captioning.grounding import grounding_push
 from engine.captioning.vocab import SPECIALS, WordVocab
 from engine.data.text import check_vocab_size
 from engine.nn.attention import Attention
@@ -140,6 +141,11 @@ class CaptionSettings:
             ``log P / ((5 + |y|) / 6) ** alpha`` (``0``: raw log-probability, which favours short captions).
         no_repeat_ngram: forbid repeating any n-gram of this size (``0``: off), e.g. "a dog and a dog and".
         allow_unk: let the decoder write ``<unk>`` (off: the next best word is used).
+        grounding: ``β``, how hard the words the encoder's ImageNet classifier supports are pushed
+            (:mod:`engine.captioning.grounding`: ``logit_w + β · s_w`` until ``w`` is written; ``0``: off,
+            the decoder alone). ``2`` was chosen on Flickr8k's dev split: the largest β of 0-8 whose
+            beam-3 BLEU-4 stays within 0.005 of no grounding. Needs the ImageNet logits: an encoder
+            without an ImageNet head (the tiny stand-in) ignores it unless the caller passes them.
 
     Every caption has at least one word (``min_len=1``). The greedy search is beam search with one beam::
 
@@ -155,10 +161,13 @@ class CaptionSettings:
     length_penalty: float = 0.5
     no_repeat_ngram: int = 3
     allow_unk: bool = False
+    grounding: float = 2.0
 
     def __post_init__(self) -> None:
         if self.method not in ("beam", "greedy"):
             raise ValueError(f"method must be 'beam' or 'greedy', got {self.method!r}")
+        if not isinstance(self.grounding, (int, float)) or not 0.0 <= self.grounding <= 20.0:
+            raise ValueError(f"grounding must be a number in [0, 20] (0: off), got {self.grounding!r}")
 
     def decode_config(self, default_max_len: int) -> decoding.DecodeConfig:
         """These settings as the :class:`engine.decoding.DecodeConfig` of the search (checked there)."""
@@ -186,6 +195,8 @@ class CaptionResult:
         n_best: beam search's alternatives, best first (this caption is the first); ``[]`` for greedy.
         imagenet_top5: the encoder CNN's own ImageNet guess ``[(class name, probability), ...]`` from the
             same forward pass (:meth:`Captioner.caption` only; ``None`` for the tiny stand-in encoder).
+        grounded: the words grounding pushed noticeably (support ``s_w >= 0.05``), with their support
+            (``{"dog": 0.67, "puppy": 0.67}``; empty when grounding is off or no word has that much).
     """
 
     words: list[str]
@@ -197,6 +208,7 @@ class CaptionResult:
     finished: bool
     n_best: list[CaptionResult] = field(default_factory=list)
     imagenet_top5: list[tuple[str, float]] | None = None
+    grounded: dict[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -384,12 +396,17 @@ class Captioner(nn.Module):
 
         ``aux`` is ``[alpha_t ; beta_t]`` (beta = 1 without gating), carried along beam back-pointers.
         ``<pad>``, ``<start>`` (and ``<unk>`` unless ``state["allow_unk"]``) can never be generated.
+        ``state["push"]`` (N, V), when present, is grounding's ``β · s_w`` (:mod:`engine.captioning.grounding`).
         """
         logits, h, c, alpha, beta = self._decode_step(tokens, state)
         banned = [0, 1] if "allow_unk" in state else [0, 1, 3]
         logits = logits.float()
-        logits[:, banned] = float("-inf")
         new_state = {**state, "h": h, "c": c}
+        if "push" in state:  # grounding: + β s_w for the words the CNN supports, until each is written once
+            push = state["push"].scatter(1, tokens[:, None], 0.0)  # (N, V): the word just written is done
+            logits = logits + push
+            new_state["push"] = push
+        logits[:, banned] = float("-inf")
         if alpha is None:
             return logits, new_state
         gate = beta if beta is not None else alpha.new_ones(alpha.shape[0], 1)
@@ -397,8 +414,12 @@ class Captioner(nn.Module):
 
     @torch.no_grad()
     def caption_features(self, features: Tensor, settings: CaptionSettings | None = None,
-                         **options: Any) -> list[CaptionResult]:
-        """Caption precomputed region features ``(B, L, C)`` (see :meth:`caption` for the settings)."""
+                         class_logits: Tensor | None = None, **options: Any) -> list[CaptionResult]:
+        """Caption precomputed region features ``(B, L, C)`` (see :meth:`caption` for the settings).
+
+        ``class_logits`` (B, 1000): the encoder's ImageNet logits for grounding, when the caller has them
+        (else they are computed from ``features`` when ``settings.grounding`` asks for them).
+        """
         settings = replace(settings or CaptionSettings(), **options)
         vocab = self._need_vocab()
         was_training = self.training
@@ -410,14 +431,19 @@ class Captioner(nn.Module):
             state = self.init_state(features)
             if settings.allow_unk:
                 state["allow_unk"] = torch.ones(B, dtype=torch.bool, device=device)
+            if settings.grounding > 0 and (class_logits is not None or self.encoder.has_imagenet_head):
+                if class_logits is None:
+                    class_logits = self.class_logits(features)
+                state["push"] = grounding_push(class_logits.to(device), vocab.words, settings.grounding)  # (B, V)
+            grounded = _grounded_words(state.get("push"), settings.grounding, vocab, B)
             start = torch.full((B,), vocab.start_id, dtype=torch.long, device=device)
             cfg = settings.decode_config(self.config.max_len)
             if cfg.method == "beam":
                 hyps = decoding.beam_search(self.step, start, state, cfg, eos_id=vocab.end_id, batch_dim=0)
                 results = []
-                for row in hyps:
+                for row, words in zip(hyps, grounded):
                     alts = [self._result(h.tokens, h.token_logprobs, h.score, h.finished, h.aux) for h in row]
-                    results.append(replace(alts[0], n_best=alts))
+                    results.append(replace(alts[0], n_best=alts, grounded=words))
                 return results
             res = decoding.generate(self.step, start, state, cfg, eos_id=vocab.end_id, pad_id=vocab.pad_id)
             results = []
@@ -425,7 +451,8 @@ class Captioner(nn.Module):
                 n = int(res.lengths[b])
                 lps = res.logprobs[b, :n].tolist()
                 aux = res.aux[b, :n] if res.aux is not None else None
-                results.append(self._result(res.tokens[b, :n].tolist(), lps, sum(lps), bool(res.finished[b]), aux))
+                result = self._result(res.tokens[b, :n].tolist(), lps, sum(lps), bool(res.finished[b]), aux)
+                results.append(replace(result, grounded=grounded[b]))
             return results
         finally:
             self.train(was_training)
@@ -462,11 +489,18 @@ class Captioner(nn.Module):
         if not images:
             return []
         feats, logits = self.encode_images(images, batch_size)
-        results = self.caption_features(feats, settings)
+        results = self.caption_features(feats, settings, class_logits=logits)
         if logits is not None:
             for r, row in zip(results, logits):
                 r.imagenet_top5 = _top_k(row)
         return results
+
+    def class_logits(self, features: Tensor) -> Tensor:
+        """The encoder's ImageNet logits ``(B, 1000)`` from its region features ``(B, L, C)`` (e.g. a cache).
+
+        The classifier reads the global average of the feature map, which is the mean over the regions.
+        """
+        return self.encoder.classify(features.transpose(1, 2)[..., None].float())  # (B, C, L, 1): mean = pool
 
     @torch.no_grad()
     def imagenet_top5(self, image: Any, k: int = 5) -> list[tuple[str, float]]:
@@ -480,6 +514,22 @@ class Captioner(nn.Module):
         if self.vocab is None:
             raise ValueError("this Captioner has no vocabulary attached; pass vocab= when constructing it")
         return self.vocab
+
+
+#: Words whose grounding support is at least this are listed in ``CaptionResult.grounded`` (smaller pushes are
+#: applied too, but they are a few hundredths of a nat).
+SHOWN_SUPPORT = 0.05
+
+
+def _grounded_words(push: Tensor | None, beta: float, vocab: WordVocab, B: int) -> list[dict[str, float]]:
+    """Per image, the words grounding pushes by at least 5 % of β, with their support ``s_w``, largest first."""
+    if push is None:
+        return [{} for _ in range(B)]
+    out = []
+    for row in push.cpu() / beta:  # (V,) support
+        ids = (row >= SHOWN_SUPPORT).nonzero().flatten().tolist()
+        out.append(dict(sorted(((vocab.words[i], round(float(row[i]), 4)) for i in ids), key=lambda kv: -kv[1])))
+    return out
 
 
 def _top_k(logits: Tensor, k: int = 5) -> list[tuple[str, float]]:

@@ -226,12 +226,14 @@ def evaluate_ood(
     beam_width: int = 3,
     variants: Sequence[str] = VARIANTS,
     bleu: bool = True,
+    grounding: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Caption the photos (and their variants) with ``model`` and score the captions.
 
     ``model`` is a :class:`~engine.captioning.model.Captioner`; each photo is captioned on its own
-    (beam search of ``beam_width``, the model's default length penalty and n-gram blocking), once
+    (beam search of ``beam_width``, ``grounding`` or the default grounding, the model's default length
+    penalty and n-gram blocking), once
     before timing so the encoder is loaded. Returns a JSON-ready dict: ``subject_named``
     (``in_domain``, ``all``), ``bleu`` (or ``None`` with ``bleu=False``), ``robustness``
     (per variant and overall: ``subject_kept``, ``caption_identical``), ``seconds_per_caption``
@@ -242,7 +244,11 @@ def evaluate_ood(
         raise DataError("no photos to evaluate on")
     for v in variants:
         make_variant(Image.new("RGB", (2, 2)), v)  # unknown names fail before any captioning
-    settings = dict(method="beam", beam_width=beam_width, n_best=1)
+    from engine.captioning.model import CaptionSettings  # (the model module imports torch)
+
+    settings: dict[str, Any] = dict(method="beam", beam_width=beam_width, n_best=1)
+    if grounding is not None:  # else the model's default (CaptionSettings.grounding)
+        settings["grounding"] = grounding
     data = {p.id: p.path.read_bytes() for p in photos}
     model.caption(data[photos[0].id], **settings)  # warm-up: builds the encoder, not timed
     rows, seconds = [], []
@@ -277,7 +283,8 @@ def evaluate_ood(
         counts[str(r["main_subject"])] = counts.get(str(r["main_subject"]), 0) + 1
     return {
         "photos": len(rows), "in_domain_photos": len(named_in),
-        "decoding": {"method": "beam", "beam_width": beam_width},
+        "decoding": {"method": "beam", "beam_width": beam_width,
+                     "grounding": settings.get("grounding", CaptionSettings().grounding)},
         "subject_named": {"in_domain": _rate(named_in), "all": _rate([r["names_subject"] for r in rows]),
                           "in_domain_count": sum(named_in), "all_count": sum(r["names_subject"] for r in rows)},
         "bleu": _bleu([r["caption"] for r in rows], [p.references for p in photos]) if bleu else None,

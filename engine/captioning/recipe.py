@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from engine.captioning.data import CaptionDataset, FeatureCache
-from engine.captioning.model import Captioner, CaptionerConfig
+from engine.captioning.model import Captioner, CaptionerConfig, CaptionSettings
 from engine.captioning.vocab import WordVocab, tokenize_caption
 from engine.data.corpora import DataError
 from engine.metrics import corpus_bleu
@@ -176,6 +176,7 @@ def evaluate_captioner(
     methods: Iterable[tuple[str, int]] = (("greedy", 1), ("beam", 3)),
     length_penalty: float = 0.5,
     no_repeat_ngram: int = 3,
+    grounding: float | None = None,
     batch_size: int = 50,
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -202,7 +203,8 @@ def evaluate_captioner(
     norm_refs = [[" ".join(tokenize_caption(r)) for r in rs] for rs in refs]  # what BLEU compares
     t0 = time.perf_counter()
     out: dict = {"split": split, "images": len(ids), "references_per_image": max(len(r) for r in refs),
-                 "decoding": {"length_penalty": length_penalty, "no_repeat_ngram": no_repeat_ngram},
+                 "decoding": {"length_penalty": length_penalty, "no_repeat_ngram": no_repeat_ngram,
+                              "grounding": CaptionSettings().grounding if grounding is None else grounding},
                  "bleu": {}, "samples": []}
     feats_all: list[torch.Tensor] = []
     for s in range(0, len(ids), batch_size):
@@ -217,7 +219,8 @@ def evaluate_captioner(
         hyps: list[str] = []
         for feats in feats_all:
             results = model.caption_features(feats.float(), method=method, beam_width=width,
-                                             length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
+                                             length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram,
+                                             **({} if grounding is None else {"grounding": grounding}))
             hyps += [r.text for r in results]
         name = "greedy" if method == "greedy" else f"beam{width}"
         norm_hyps = [" ".join(tokenize_caption(h)) for h in hyps]

@@ -76,6 +76,8 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                                                                      "length_penalty", "no_repeat_ngram", "max_len"),
                     helps={"n_best": "print the n best captions with their scores (beam)",
                            "max_len": "longest caption in words (default: the model's)"})
+    c.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
+                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
     c.add_argument("--top5", action="store_true", help="also print the CNN encoder's own ImageNet top-5 classes")
     c.add_argument("--attention", action="store_true", help="with --json: include the attention maps (T, h, w)")
     c.add_argument("--json", action="store_true", help="print one JSON object per image")
@@ -91,6 +93,8 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                          "images not in it go through the CNN)")
     add_decode_args(ev, **_caption_defaults("beam_width", "length_penalty", "no_repeat_ngram"),
                     helps={"beam_width": "beam width (a greedy run is always included)"})
+    ev.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
+                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
     ev.add_argument("--limit", type=int, default=None, help="score only the first N images of the split")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common_args(ev)
@@ -101,6 +105,8 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                                    "robustness to resizing, JPEG, grayscale and cropping (issue 17)")
     ood.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     ood.add_argument("--beam", type=int, default=3, help="beam width")
+    ood.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
+                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
     ood.add_argument("--photos-dir", default=None, help="folder with photos.json (default: the shipped photos)")
     ood.add_argument("--threads", type=int, default=1, help="torch CPU threads (the timing is per thread count)")
     ood.add_argument("--json", default=None, metavar="PATH", help="also write the full result as JSON to PATH")
@@ -206,7 +212,7 @@ def cmd_caption(args: argparse.Namespace) -> int:
             result = model.caption([path], method=args.method, beam_width=args.beam_width,
                                    n_best=min(args.n_best, args.beam_width) if args.method == "beam" else 1,
                                    max_len=args.max_len, length_penalty=args.length_penalty,
-                                   no_repeat_ngram=args.no_repeat_ngram)[0]
+                                   no_repeat_ngram=args.no_repeat_ngram, grounding=args.grounding)[0]
             seconds = time.perf_counter() - t0
         except ImageError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -254,7 +260,7 @@ def cmd_eval_captioner(args: argparse.Namespace) -> int:
     result = evaluate_captioner(model, dataset, args.split, cache=cache,
                                 methods=(("greedy", 1), ("beam", args.beam_width)),
                                 length_penalty=args.length_penalty, no_repeat_ngram=args.no_repeat_ngram,
-                                limit=args.limit)
+                                grounding=args.grounding, limit=args.limit)
     result["model"] = str(args.model)
     if args.json:
         print(json.dumps(result))
@@ -277,7 +283,7 @@ def cmd_eval_captioner_ood(args: argparse.Namespace) -> int:
     if getattr(model, "kind", None) != "captioner":
         print(f"error: {args.model} is not a captioner", file=sys.stderr)
         return 2
-    result = evaluate_ood(model, photos, beam_width=args.beam)
+    result = evaluate_ood(model, photos, beam_width=args.beam, grounding=args.grounding)
     result.update(model=str(args.model), threads=torch.get_num_threads(), command=run_command())
     print_ood(result)
     if args.json:
