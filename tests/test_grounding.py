@@ -6,11 +6,12 @@ import pytest
 import torch
 
 from engine.captioning.encoder import imagenet_classes
-from engine.captioning.grounding import LEXICON, grounding_push, word_support
+from engine.captioning.grounding import LEXICON, grounding_push, word_groups, word_support
 from engine.captioning.model import SHOWN_SUPPORT, Captioner, CaptionerConfig, CaptionSettings
 from engine.captioning.vocab import SPECIALS, WordVocab
 
-VOCAB = [*SPECIALS, "a", "dog", "puppy", "man", "boat", "canoe", "building", "mountain", "runs"]
+VOCAB = [*SPECIALS, "a", "dog", "puppy", "man", "boat", "canoe", "building", "mountain", "runs", "dogs",
+         "puppies", "benches", "bus"]
 
 
 def probs_on(**mass: float) -> torch.Tensor:
@@ -38,7 +39,10 @@ def test_support_sums_a_words_classes_and_skips_words_outside_the_vocabulary():
     s = word_support(p, VOCAB)[0]
     idx = {w: i for i, w in enumerate(VOCAB)}
     assert s[idx["dog"]] == pytest.approx(0.5 + 116 * float(p[0, 0]), abs=1e-6)  # every breed's mass
-    assert s[idx["dog"]] == s[idx["puppy"]]
+    assert s[idx["dog"]] == s[idx["puppy"]] == s[idx["dogs"]] == s[idx["puppies"]]  # plurals too: "two dogs"
+    assert s[idx["runs"]] == 0  # not a noun of the lexicon ("run" is no class)
+    assert float(s[idx["benches"]]) == pytest.approx(float(p[0, 703]))  # park bench (703) only
+    assert float(s[idx["bus"]]) == pytest.approx(float(p[0, [654, 779, 874]].sum()))  # not taken for a plural "bu"
     assert s[idx["canoe"]] == pytest.approx(0.25, abs=1e-3)
     assert s[idx["boat"]] >= s[idx["canoe"]]  # a canoe is a boat, and so are 12 other classes
     assert s[idx["man"]] == 0 and s[idx["a"]] == 0  # not in the lexicon
@@ -87,11 +91,14 @@ def test_a_written_word_is_no_longer_pushed():
     base, _ = model.step(torch.tensor([vocab.start_id]), state)[:2]
     push = torch.zeros(1, len(vocab))
     push[0, vocab.index["dog"]] = 3.0
-    pushed, after = model.step(torch.tensor([vocab.start_id]), {**state, "push": push})[:2]
+    push[0, vocab.index["dogs"]] = 3.0
+    groups = word_groups(vocab.words)[None]  # (1, V)
+    assert groups[0, vocab.index["dog"]] == groups[0, vocab.index["puppies"]] != groups[0, vocab.index["man"]]
+    pushed, after = model.step(torch.tensor([vocab.start_id]), {**state, "push": push, "groups": groups})[:2]
     assert float(pushed[0, vocab.index["dog"]] - base[0, vocab.index["dog"]]) == pytest.approx(3.0, abs=1e-5)
     assert float(after["push"][0, vocab.index["dog"]]) == 3.0  # not written yet
     _, spent = model.step(torch.tensor([vocab.index["dog"]]), after)[:2]  # "dog" was just written
-    assert float(spent["push"].abs().sum()) == 0.0
+    assert float(spent["push"].abs().sum()) == 0.0  # so "dogs" is no longer pushed either
 
 
 def test_without_imagenet_logits_the_tiny_encoder_ignores_grounding():

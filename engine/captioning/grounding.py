@@ -8,7 +8,8 @@ tags (Anderson et al., *Guided Open Vocabulary Image Captioning with Constrained
 as a soft push rather than a hard constraint:
 
 * :data:`LEXICON` maps ImageNet classes to the caption words that name them (the 118 dog breeds →
-  *dog*, *puppy*; *alp* → *mountain*; *seashore*, *sandbar* → *beach*; *canoe* → *canoe*, *boat*...);
+  *dog*, *puppy*; *alp* → *mountain*; *seashore*, *sandbar* → *beach*; *canoe* → *canoe*, *boat*...),
+  and so to their plurals (*dogs*, *puppies*);
 * :func:`word_support` turns the classifier's probabilities ``p(class | image)`` into each word's
   support ``s_w = Σ p(class)`` over the classes that map to ``w`` (a word of the lexicon that the
   captioner's vocabulary lacks is skipped);
@@ -36,7 +37,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["LEXICON", "grounding_push", "word_support"]
+from engine.captioning.vocab import singular_forms
+
+__all__ = ["LEXICON", "grounding_push", "word_groups", "word_support"]
 
 
 def _r(a: int, b: int) -> tuple[int, ...]:
@@ -123,9 +126,10 @@ LEXICON: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
 def word_support(class_probs: Tensor, vocab: Sequence[str]) -> Tensor:
     """``p(class | image)`` (B, 1000) -> each vocabulary word's support ``s_w`` (B, V), in ``[0, 1]``.
 
-    ``s_w`` is the probability mass of the ImageNet classes that :data:`LEXICON` maps to ``w`` (a class
-    may support several words: a canoe supports *canoe* and *boat*; a word listed twice gets the union of
-    its classes); words outside the lexicon get 0.
+    ``s_w`` is the probability mass of the ImageNet classes that :data:`LEXICON` maps to ``w`` or to its
+    singular (*dogs* and *puppies* as much as *dog*: the decoder decides between one and two; a class may
+    support several words: a canoe supports *canoe* and *boat*; a word listed twice gets the union of its
+    classes); words outside the lexicon get 0.
     """
     support = class_probs.new_zeros(class_probs.shape[0], len(vocab))  # (B, V)
     for i, classes in _word_classes(tuple(vocab)).items():
@@ -135,16 +139,33 @@ def word_support(class_probs: Tensor, vocab: Sequence[str]) -> Tensor:
 
 @functools.lru_cache(maxsize=8)
 def _word_classes(vocab: tuple[str, ...]) -> dict[int, list[int]]:
-    """Vocabulary index -> the ImageNet classes that name that word (words of the lexicon in ``vocab``)."""
-    index = {w: i for i, w in enumerate(vocab)}
-    out: dict[int, set[int]] = {}
+    """Vocabulary index -> the ImageNet classes that name that word or its singular (``dogs``: the dog breeds)."""
+    named: dict[str, set[int]] = {}
     for words, classes in LEXICON:
         for w in words:
-            if w in index:
-                out.setdefault(index[w], set()).update(classes)
+            named.setdefault(w, set()).update(classes)
+    out: dict[int, set[int]] = {}
+    for i, word in enumerate(vocab):  # the word itself or its plural: after "two", *dogs* is the word to push
+        for form in singular_forms(word):
+            if form in named:
+                out.setdefault(i, set()).update(named[form])
     return {i: sorted(c) for i, c in out.items()}
 
 
 def grounding_push(class_logits: Tensor, vocab: Sequence[str], beta: float) -> Tensor:
     """What grounding adds to the decoder's next-word logits: ``β · s_w`` (B, V) from ImageNet logits (B, 1000)."""
     return beta * word_support(torch.softmax(class_logits.float(), dim=-1), vocab)
+
+
+def word_groups(vocab: Sequence[str]) -> Tensor:
+    """(V,) group id of each word: the words of one lexicon entry and their plurals share one (*dog*, *dogs*,
+    *puppy*, *puppies*), every other word is a group of its own. Writing any word of a group spends its push."""
+    first_entry: dict[str, int] = {}
+    for k, (words, _) in enumerate(LEXICON):
+        for w in words:
+            first_entry.setdefault(w, k)
+    groups = []
+    for i, word in enumerate(vocab):
+        entry = next((first_entry[f] for f in singular_forms(word) if f in first_entry), None)
+        groups.append(len(vocab) + entry if entry is not None else i)  # entries numbered after the word ids
+    return torch.tensor(groups, dtype=torch.long)

@@ -62,7 +62,7 @@ from engine.captioning.encoder import (
     preprocess_description,
     shared_encoder,
 )
-from engine.captioning.grounding import grounding_push
+from engine.captioning.grounding import grounding_push, word_groups
 from engine.captioning.vocab import SPECIALS, WordVocab
 from engine.data.text import check_vocab_size
 from engine.nn.attention import Attention
@@ -396,14 +396,17 @@ class Captioner(nn.Module):
 
         ``aux`` is ``[alpha_t ; beta_t]`` (beta = 1 without gating), carried along beam back-pointers.
         ``<pad>``, ``<start>`` (and ``<unk>`` unless ``state["allow_unk"]``) can never be generated.
-        ``state["push"]`` (N, V), when present, is grounding's ``β · s_w`` (:mod:`engine.captioning.grounding`).
+        ``state["push"]`` (N, V), when present, is grounding's ``β · s_w`` (:mod:`engine.captioning.grounding`),
+        ``state["groups"]`` (N, V) which words share a push (writing one spends the group's).
         """
         logits, h, c, alpha, beta = self._decode_step(tokens, state)
         banned = [0, 1] if "allow_unk" in state else [0, 1, 3]
         logits = logits.float()
         new_state = {**state, "h": h, "c": c}
         if "push" in state:  # grounding: + β s_w for the words the CNN supports, until each is written once
-            push = state["push"].scatter(1, tokens[:, None], 0.0)  # (N, V): the word just written is done
+            groups = state["groups"]  # (N, V): a word's group (dog, dogs, puppy, puppies)
+            written = groups == groups.gather(1, tokens[:, None])  # (N, V): the group of the word just written
+            push = state["push"].masked_fill(written, 0.0)  # (N, V): that group is done
             logits = logits + push
             new_state["push"] = push
         logits[:, banned] = float("-inf")
@@ -435,6 +438,7 @@ class Captioner(nn.Module):
                 if class_logits is None:
                     class_logits = self.class_logits(features)
                 state["push"] = grounding_push(class_logits.to(device), vocab.words, settings.grounding)  # (B, V)
+                state["groups"] = word_groups(vocab.words).to(device).expand(B, -1).contiguous()  # (B, V)
             grounded = _grounded_words(state.get("push"), settings.grounding, vocab, B)
             start = torch.full((B,), vocab.start_id, dtype=torch.long, device=device)
             cfg = settings.decode_config(self.config.max_len)

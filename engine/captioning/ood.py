@@ -40,7 +40,7 @@ from typing import Any
 
 from PIL import Image
 
-from engine.captioning.vocab import tokenize_caption
+from engine.captioning.vocab import singular_forms, tokenize_caption
 from engine.data.corpora import DataError
 from engine.metrics import corpus_bleu
 
@@ -88,9 +88,8 @@ VARIANTS = ("half", "jpeg90", "jpeg70", "jpeg50", "gray", "crop90")
 
 def _subject_of_word(word: str) -> str | None:
     """The category a caption word names: the word itself or its singular (dogs, puppies, ladies, leaves)."""
-    for form in (word, word[:-1] if word.endswith("s") else None, word[:-3] + "y" if word.endswith("ies") else None,
-                 word[:-2] if word.endswith("es") else None):
-        if form and form in _WORD_TO_SUBJECT:
+    for form in singular_forms(word):
+        if form in _WORD_TO_SUBJECT:
             return _WORD_TO_SUBJECT[form]
     return None
 

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-__all__ = ["END", "PAD", "SPECIALS", "START", "UNK", "WordVocab", "tokenize_caption"]
+__all__ = ["singular_forms", "END", "PAD", "SPECIALS", "START", "UNK", "WordVocab", "tokenize_caption"]
 
 PAD, START, END, UNK = "<pad>", "<start>", "<end>", "<unk>"
 SPECIALS = (PAD, START, END, UNK)
@@ -83,3 +83,21 @@ class WordVocab:
                 continue
             out.append(self.words[i])
         return out
+
+
+def singular_forms(word: str) -> list[str]:
+    """The word and the singulars it may be the plural of: ``dogs`` → dog, ``puppies`` → puppy, ``benches`` → bench.
+
+    Candidates, not a dictionary: the caller keeps those it knows (``buses`` → ``buse``, ``bus``).
+
+        >>> singular_forms("puppies"), singular_forms("dog")
+        (['puppies', 'puppie', 'puppy', 'puppi'], ['dog'])
+    """
+    forms = [word]
+    if word.endswith("s"):
+        forms.append(word[:-1])
+    if word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.append(word[:-2])
+    return forms
