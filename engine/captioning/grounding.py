@@ -131,10 +131,21 @@ def word_support(class_probs: Tensor, vocab: Sequence[str]) -> Tensor:
     support several words: a canoe supports *canoe* and *boat*; a word listed twice gets the union of its
     classes); words outside the lexicon get 0.
     """
+    words, classes = _pairs(tuple(vocab))  # (P,) each: word i is named by class c, once per pair
     support = class_probs.new_zeros(class_probs.shape[0], len(vocab))  # (B, V)
-    for i, classes in _word_classes(tuple(vocab)).items():
-        support[:, i] = class_probs[:, classes].sum(dim=1)  # (B,): the mass of the union of its classes
+    # one scatter-add for all words, not a torch call per word: a page captions next to other visitors' threads
+    support.index_add_(1, words.to(support.device), class_probs[:, classes.to(class_probs.device)])
     return support.clamp_(0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _pairs(vocab: tuple[str, ...]) -> tuple[Tensor, Tensor]:
+    """(word index, class id) pairs of :func:`_word_classes`, as two (P,) long tensors."""
+    pairs = [(i, c) for i, classes in _word_classes(vocab).items() for c in classes]
+    if not pairs:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+    words, classes = zip(*pairs)
+    return torch.tensor(words, dtype=torch.long), torch.tensor(classes, dtype=torch.long)
 
 
 @functools.lru_cache(maxsize=8)
