@@ -117,9 +117,11 @@ def compute_captioner(root: Path) -> dict[str, Any]:
     for name in IMAGES:
         data = (examples / name).read_bytes()  # the page passes the file's bytes to model.caption
         per_method = {}
-        # the page's settings: beam with width 3 and a 3-best list; greedy with width 1 and no n-best
+        # the page's settings: beam with width 3 and a 3-best list; greedy with width 1 and no n-best; both with
+        # the default grounding, and beam with grounding off (the page's toggle)
         for key, kwargs in (("beam3", {"method": "beam", "beam_width": 3, "n_best": 3}),
-                            ("greedy", {"method": "greedy", "beam_width": 1, "n_best": 1})):
+                            ("greedy", {"method": "greedy", "beam_width": 1, "n_best": 1}),
+                            ("beam3_no_grounding", {"method": "beam", "beam_width": 3, "n_best": 3, "grounding": 0.0})):
             r = model.caption(data, **kwargs)[0]
             per_method[key] = {
                 "text": r.text,
@@ -129,6 +131,7 @@ def compute_captioner(root: Path) -> dict[str, Any]:
                 "finished": bool(r.finished),
                 "n_best": [[a.text, float(a.score)] for a in r.n_best],
                 "imagenet_top5": [[c, float(p)] for c, p in (r.imagenet_top5 or [])],
+                "grounded": {w: float(v) for w, v in r.grounded.items()},
             }
         out[name] = per_method
     return out
