@@ -238,3 +238,21 @@ def test_shipped_captioner_reproduces_its_ood_captions():
         result = model.caption(photos[row["id"]].path.read_bytes(), method="beam", beam_width=3)[0]
         assert result.text == row["caption"]
         assert result.imagenet_top5[0][0] == row["imagenet_top1"][0]
+
+
+def test_card_flickr8k_table_matches_metrics_json():
+    """The card's Flickr8k test rows (grounded, the default, and without grounding) are metrics.json's numbers."""
+    metrics = json.loads((SHIPPED / "metrics.json").read_text())
+    card = (SHIPPED / "card.md").read_text()
+    test = metrics["test"]
+    assert test["decoding"]["grounding"] == 2.0 and test["without_grounding"]["decoding"]["grounding"] == 0.0
+
+    def row(scores: dict) -> str:
+        return " | ".join(f"{scores[f'bleu{n}']:.3f}" for n in range(1, 4))
+
+    for label, scores in (("greedy, grounding β = 2 (default)", test["bleu"]["greedy"]),
+                          ("greedy, no grounding", test["without_grounding"]["bleu"]["greedy"]),
+                          ("beam 3, no grounding", test["without_grounding"]["bleu"]["beam3"])):
+        assert f"| {label} | {row(scores)} | {scores['bleu4']:.3f} |" in card, label
+    beam = test["bleu"]["beam3"]
+    assert f"| **beam 3, grounding β = 2 (default)** | {row(beam)} | **{beam['bleu4']:.3f}** |" in card
