@@ -490,3 +490,18 @@ def test_hostile_link_values_are_clamped(shipped: Captioner) -> None:
     assert at.button_group(key="caption.method").value == "beam"
     assert at.slider(key="caption.beam_width").value == 1 and not any(s.key == "caption.n_best" for s in at.slider)
     assert at.query_params["beam_width"] == "1" and "example" not in at.query_params
+
+
+def test_settings_drawn_after_an_upload_carry_the_sessions_values_to_the_browser(shipped: Captioner) -> None:
+    """The decoding column is empty until a picture is there; the browser then draws its widgets afresh. A real
+    browser showed the beam-width slider at 1 and grounding off while the page captioned with 5 and on (the next
+    click would have sent 1 and off): each URL setting is now sent with its value, not only a default."""
+    at = _page(source="upload", beam_width="5", ground="false")
+    _ok(at)
+    with pytest.raises(KeyError):
+        at.slider(key="caption.beam_width")  # nothing to caption yet: no decoding widgets
+    at = _upload(at, "photo.png", _encode(_photo(96, 64), "PNG"), "image/png")
+    width, ground = at.slider(key="caption.beam_width"), at.toggle(key="caption.ground")
+    assert width.value == 5 and ground.value is False
+    assert width.proto.set_value and list(width.proto.value) == [5.0]
+    assert ground.proto.set_value and ground.proto.value is False

@@ -151,13 +151,22 @@ class UrlState:
 
     def read(self) -> None:
         """Settings not yet in the session take their value from the URL (or their default); when the URL is
-        not the one :meth:`write` left (Back, Forward, an edited address), every setting it changed follows it."""
+        not the one :meth:`write` left (Back, Forward, an edited address), every setting it changed follows it.
+
+        Every setting is then written back into the session: a widget whose value was set this way in this run
+        tells the browser its value (not only a default). Without it, a widget the browser draws afresh (the
+        beam-width slider after a picture was uploaded, its column empty until then) shows its minimum while the
+        page computes with the session's value, and the next click sends the minimum back."""
         written = st.session_state.get(self._written, {})
         for name, setting in self.settings.items():
             raw = st.query_params.get(name)
             moved = name in written and written[name] != raw
-            if self.key(name) not in st.session_state or moved:
-                st.session_state[self.key(name)] = setting.parse(raw)
+            key = self.key(name)
+            if key not in st.session_state or moved:
+                st.session_state[key] = setting.parse(raw)
+            else:
+                with contextlib.suppress(StreamlitWidgetAlreadyInstantiatedError):
+                    st.session_state[key] = st.session_state[key]
 
     def page(self, render: Callable[[], object]) -> None:
         """Run a page's ``render`` between :meth:`read` and :meth:`write`; the URL is written however the page
