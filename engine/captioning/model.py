@@ -143,7 +143,7 @@ class CaptionSettings:
         allow_unk: let the decoder write ``<unk>`` (off: the next best word is used).
         grounding: ``β``, how hard the words the encoder's ImageNet classifier supports are pushed
             (:mod:`engine.captioning.grounding`: ``logit_w + β · s_w`` until ``w`` is written; ``0``: off,
-            the decoder alone). ``2`` was chosen on Flickr8k's dev split: the largest β of 0-8 whose
+            the decoder alone). ``2`` was chosen on Flickr8k's dev split: the largest β of 0-4 whose
             beam-3 BLEU-4 stays within 0.005 of no grounding. Needs the ImageNet logits: an encoder
             without an ImageNet head (the tiny stand-in) ignores it unless the caller passes them.
 
