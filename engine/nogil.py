@@ -12,7 +12,7 @@ thread.
 (TorchScript is deprecated in recent torch releases but still ships; its warning is silenced here),
 and where compiling fails, or ``RNN_EAGER=1`` is set, the eager function runs instead: the results are
 the same, only the GIL behaviour differs. ``fn.eager`` is always the plain function; ``fn.compile()``
-compiles now (a few tenths of a second) and returns what calls will run.
+compiles now (milliseconds; the first calls also profile) and returns what calls will run.
 
 Example::
 

@@ -76,8 +76,7 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                                                                      "length_penalty", "no_repeat_ngram", "max_len"),
                     helps={"n_best": "print the n best captions with their scores (beam)",
                            "max_len": "longest caption in words (default: the model's)"})
-    c.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
-                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
+    _add_grounding(c)
     c.add_argument("--top5", action="store_true", help="also print the CNN encoder's own ImageNet top-5 classes")
     c.add_argument("--attention", action="store_true", help="with --json: include the attention maps (T, h, w)")
     c.add_argument("--json", action="store_true", help="print one JSON object per image")
@@ -93,8 +92,7 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                          "images not in it go through the CNN)")
     add_decode_args(ev, **_caption_defaults("beam_width", "length_penalty", "no_repeat_ngram"),
                     helps={"beam_width": "beam width (a greedy run is always included)"})
-    ev.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
-                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
+    _add_grounding(ev)
     ev.add_argument("--limit", type=int, default=None, help="score only the first N images of the split")
     ev.add_argument("--json", action="store_true", help="print the result as JSON")
     add_common_args(ev)
@@ -105,13 +103,17 @@ def add_parsers(commands: argparse._SubParsersAction, train: argparse._SubParser
                                    "robustness to resizing, JPEG, grayscale and cropping (issue 17)")
     ood.add_argument("--model", default=DEFAULT_MODEL, help="pretrained name or checkpoint folder")
     ood.add_argument("--beam", type=int, default=3, help="beam width")
-    ood.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
-                    help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
+    _add_grounding(ood)
     ood.add_argument("--photos-dir", default=None, help="folder with photos.json (default: the shipped photos)")
     ood.add_argument("--threads", type=int, default=1, help="torch CPU threads (the timing is per thread count)")
     ood.add_argument("--json", default=None, metavar="PATH", help="also write the full result as JSON to PATH")
     add_common_args(ood, data=False)
     ood.set_defaults(func=cmd_eval_captioner_ood)
+
+
+def _add_grounding(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--grounding", type=float, default=_caption_defaults("grounding")["grounding"], metavar="BETA",
+                        help="push the words the CNN's ImageNet classifier supports by BETA x their support (0: off)")
 
 
 def _caption_defaults(*names: str) -> dict:
